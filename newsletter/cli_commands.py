@@ -1,0 +1,276 @@
+"""The stage, inspection and administration commands (registered on cli.main)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import webbrowser
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import pipeline
+from .cli import _date, _store, config_option, date_option, json_option, main
+from .config import LANGUAGES, Config
+from .subscribers import import_csv, normalise_email
+
+
+@main.command()
+@config_option
+@date_option
+@json_option
+def collect(config: Config, issue_date: date | None, as_json: bool) -> None:
+    """Fetch every feed into the store."""
+    result = pipeline.collect_stage(config, _store(config), issue_date=_date(config, issue_date))
+    if as_json:
+        click.echo(json.dumps({"ok": result.ok, "not_modified": result.not_modified,
+                               "failed": [{"url": u, "reason": r} for u, r in result.failed],
+                               "stories": result.stories, "new_stories": result.new_stories},
+                              indent=2))
+    else:
+        click.echo(f"feeds: {len(result.ok)} ok, {len(result.not_modified)} not modified, "
+                   f"{len(result.failed)} failed; {result.new_stories} new stories")
+        for url, reason in result.failed:
+            click.echo(f"  FAILED {url}: {reason}")
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command()
+@config_option
+@date_option
+def build(config: Config, issue_date: date | None) -> None:
+    """Build and store the issue from the stories already collected."""
+    briefing, issue = pipeline.build_stage(config, _store(config), _date(config, issue_date))
+    click.echo(f"built the {briefing.issue_date} issue: {len(briefing.items)} items + "
+               f"{len(briefing.in_brief)} in brief, {briefing.reading_minutes} min, "
+               f"{len(issue.html.encode()) // 1024} KB of HTML")
+    click.echo(f"subject: {issue.subject}")
+
+
+@main.command()
+@config_option
+@date_option
+@json_option
+def send(config: Config, issue_date: date | None, as_json: bool) -> None:
+    """Send the stored issue to every subscriber who has not had it."""
+    result = pipeline.send_stage(config, _store(config), _date(config, issue_date))
+    if as_json:
+        click.echo(json.dumps(vars(result), indent=2))
+    else:
+        click.echo(f"sent {result.sent}, failed {result.failed}, deferred {result.deferred}, "
+                   f"unknown {result.unknown}, already done {result.skipped}")
+    sys.exit(1 if result.failed or result.deferred else 0)
+
+
+@main.command()
+@config_option
+@date_option
+@click.option("--explain", is_flag=True, help="Show every component of every score.")
+@click.option("--limit", default=30, show_default=True)
+def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> None:
+    """The ranked candidates of an issue."""
+    ranked = pipeline.rank_stage(config, _store(config), _date(config, issue_date))
+    for position, scored in enumerate(ranked[:limit], 1):
+        lead = scored.cluster.lead
+        sources = ", ".join(sorted(scored.cluster.source_names))
+        click.echo(f"{position:>3}. {scored.score:8.4f}  {lead.title}  [{sources}]")
+        if explain:
+            parts = " × ".join(f"{name} {value:.3f}" for name, value in scored.components)
+            click.echo(f"       = {parts}")
+
+
+@main.command()
+@config_option
+@date_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write into (default: var/preview next to the config).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a browser.")
+def preview(config: Config, issue_date: date | None, out: Path | None, open_browser: bool) -> None:
+    """Write the stored issue's HTML and text and print their paths."""
+    paths = pipeline.write_preview(config, _store(config), _date(config, issue_date),
+                                   out or config.path("var/preview"))
+    for path in paths:
+        click.echo(str(path))
+    if open_browser:
+        webbrowser.open(paths[0].resolve().as_uri())
+
+
+@main.command(name="send-test")
+@config_option
+@date_option
+@click.option("--to", "address", required=True, help="Address to send the test to.")
+def send_test(config: Config, issue_date: date | None, address: str) -> None:
+    """Send the stored issue to one address, [TEST] in the subject, outside the ledger."""
+    click.echo(pipeline.send_test(config, _store(config), _date(config, issue_date), address))
+
+
+@main.command()
+@config_option
+def schedule(config: Config) -> None:
+    """Run the daily job at [schedule] send_at, until SIGTERM or Ctrl-C."""
+    from .scheduler import run_scheduler
+
+    run_scheduler(config, echo=click.echo)
+
+
+@main.command()
+@config_option
+@click.option("--host", default=None, help="Address to listen on (default [web] host).")
+@click.option("--port", type=int, default=None, help="Port (default [web] port).")
+def serve(config: Config, host: str | None, port: int | None) -> None:
+    """Serve the web version of issues and the unsubscribe pages (waitress if installed)."""
+    from .web import create_app, serve_app
+
+    serve_app(create_app(config, _store(config)), host or config.web.host,
+              port or config.web.port, echo=click.echo)
+
+
+@main.command()
+@config_option
+@json_option
+def status(config: Config, as_json: bool) -> None:
+    """Last runs, feed health and delivery counts of today's issue."""
+    store = _store(config)
+    issue_date = pipeline.today(config)
+    runs = store.last_runs(5)
+    feeds = [f for f in store.feed_states() if f.consecutive_failures]
+    counts = store.delivery_counts(issue_date)
+    if as_json:
+        click.echo(json.dumps({
+            "issue_date": issue_date.isoformat(),
+            "runs": [{k: str(v) if v is not None else None for k, v in r.items()
+                      if k != "report_json"} for r in runs],
+            "failing_feeds": [{"url": f.url, "failures": f.consecutive_failures,
+                               "last_error": f.last_error} for f in feeds],
+            "deliveries": counts,
+        }, indent=2))
+        return
+    state = store.issue_status(issue_date, config.newsletter.language) or "not built"
+    click.echo(f"issue {issue_date}: {state}; deliveries: {counts or 'none'}")
+    click.echo("last runs:")
+    for r in runs:
+        click.echo(f"  #{r['id']} {r['command']} {r['issue_date']} {r['outcome']} "
+                   f"started {r['started_at']:%Y-%m-%d %H:%M:%S}Z")
+    if feeds:
+        click.echo("failing feeds:")
+        for f in feeds:
+            click.echo(f"  {f.url}: {f.consecutive_failures} in a row — {f.last_error}")
+
+
+@main.command(name="check-config")
+@config_option
+def check_config(config: Config) -> None:
+    """Check the configuration and print a summary."""
+    config.secret()
+    click.echo(f"{config.source}: ok — {len(config.feeds)} feeds, sender "
+               f"{config.delivery.sender}, store {config.database_url}")
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+
+@main.group()
+def feeds() -> None:
+    """Feed health."""
+
+
+@feeds.command(name="check")
+@config_option
+@json_option
+def feeds_check(config: Config, as_json: bool) -> None:
+    """Each feed's last success, last error, failures in a row and items seen."""
+    states = {s.url: s for s in _store(config).feed_states()}
+    rows = []
+    for feed in config.feeds:
+        s = states.get(feed.url)
+        rows.append({
+            "url": feed.url, "name": feed.name,
+            "last_success": s.last_success.isoformat() if s and s.last_success else None,
+            "last_error": s.last_error if s else None,
+            "consecutive_failures": s.consecutive_failures if s else 0,
+            "items_seen": s.items_seen if s else 0,
+        })
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        state = "never fetched" if not (r["last_success"] or r["last_error"]) else (
+            f"FAILING x{r['consecutive_failures']}: {r['last_error']}"
+            if r["consecutive_failures"] else f"ok {r['last_success']}")
+        click.echo(f"{r['name'][:28]:<28} {r['items_seen']:>5} items  {state}")
+
+
+# -- subscribers ------------------------------------------------------------------------------
+
+
+@main.group()
+def subscribers() -> None:
+    """Manage the subscriber list."""
+
+
+@subscribers.command(name="import")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
+    """Import a CSV file (format: subscribers/README.md)."""
+    report = import_csv(_store(config), file, now=pipeline.utc_now(), dry_run=dry_run)
+    prefix = "would add" if dry_run else "added"
+    click.echo(f"{prefix} {len(report.added)}, already subscribed {len(report.already)}, "
+               f"refused {len(report.refused)}, bad rows {len(report.errors)}")
+    for email, reason in report.refused:
+        click.echo(f"  refused {email}: {reason}")
+    for line, reason in report.errors:
+        click.echo(f"  {file}:{line}: {reason}", err=True)
+    sys.exit(1 if report.errors else 0)
+
+
+@subscribers.command(name="list")
+@config_option
+@click.option("--status", help="Only subscribers with this status (active, unsubscribed, …).")
+@json_option
+def subscribers_list(config: Config, status: str | None, as_json: bool) -> None:
+    """List subscribers."""
+    rows = _store(config).list_subscribers(status)
+    if as_json:
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:>6}  {r['status']:<12} {r['language'] or '-':<3} {r['email']}"
+                   f"{'  (' + r['name'] + ')' if r['name'] else ''}")
+    click.echo(f"{len(rows)} subscriber(s)")
+
+
+@subscribers.command(name="add")
+@config_option
+@click.argument("address")
+@click.option("--name", default="")
+@click.option("--language", type=click.Choice(LANGUAGES), default=None)
+def subscribers_add(config: Config, address: str, name: str, language: str | None) -> None:
+    """Add one subscriber (consent source: cli)."""
+    store = _store(config)
+    email = normalise_email(address)
+    status = store.subscriber_status(email)
+    if status not in (None, "active"):
+        click.echo(f"{email} is {status}: not re-subscribed", err=True)
+        sys.exit(1)
+    now = pipeline.utc_now()
+    sid, created = store.add_subscriber(email, name=name, language=language,
+                                        consent_source="cli", consent_at=now, now=now)
+    click.echo(f"{'added' if created else 'already subscribed'}: {email} (id {sid})")
+
+
+@subscribers.command(name="remove")
+@config_option
+@click.argument("address")
+def subscribers_remove(config: Config, address: str) -> None:
+    """Unsubscribe one address (it will not be re-imported)."""
+    store = _store(config)
+    email = normalise_email(address)
+    rows = [r for r in store.list_subscribers() if r["email"] == email]
+    if not rows:
+        click.echo(f"{email} is not on the list", err=True)
+        sys.exit(1)
+    store.set_subscriber_status(rows[0]["id"], "unsubscribed", pipeline.utc_now())
+    click.echo(f"unsubscribed: {email}")

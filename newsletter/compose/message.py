@@ -1,0 +1,119 @@
+"""One MIME message per subscriber, by cheap substitution into the stored issue.
+
+The header block and parts are assembled by hand, not with ``email.message``: Python's
+default policy would fold a long List-Unsubscribe into RFC 2047 encoded-words (which
+breaks one-click unsubscribe), and re-encoding the parts per subscriber is the slow path.
+"""
+
+from __future__ import annotations
+
+import binascii
+import secrets
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, parseaddr
+from html import escape
+
+from ..models import Message, RenderedIssue, Subscriber
+from .render import UNSUBSCRIBE_PLACEHOLDER
+
+CRLF = "\r\n"
+
+
+def _check_header_value(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{name} header value contains a line break: {value!r}")
+    return value
+
+
+def _ascii_phrase(text: str) -> str:
+    """An ASCII rendering of a display name (List-Id must not need encoded-words)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in plain if c.isalnum() or c in " -_.'").strip() or "Newsletter"
+
+
+def _encode_header(name: str, value: str) -> str:
+    _check_header_value(name, value)
+    if value.isascii() and len(value) + len(name) + 2 <= 78:
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
+
+
+def _address(display: str, email: str) -> str:
+    _check_header_value("address", display)
+    _check_header_value("address", email)
+    return formataddr((display, email), charset="utf-8") if display else email
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable of UTF-8 text with CRLF line ends (binascii: C speed)."""
+    data = text.replace("\r\n", "\n").replace("\n", CRLF).encode("utf-8")
+    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+
+
+class MessageFactory:
+    """Builds each subscriber's message from one issue; per message only substitution."""
+
+    def __init__(
+        self,
+        issue: RenderedIssue,
+        *,
+        sender_address: str,
+        list_name: str,
+        domain: str,
+        unsubscribe_url: Callable[[Subscriber], str],
+        unsubscribe_mailto: Callable[[Subscriber], str] | None = None,
+        subject_prefix: str = "",
+    ) -> None:
+        self.issue = issue
+        self.domain = domain
+        self._unsubscribe_url = unsubscribe_url
+        self._unsubscribe_mailto = unsubscribe_mailto
+        display, address = parseaddr(sender_address)
+        slug = "-".join(_ascii_phrase(list_name).lower().split()) or "newsletter"
+        self._static_headers = CRLF.join([
+            f"From: {_address(display, address)}",
+            f"Subject: {_encode_header('Subject', subject_prefix + issue.subject)}",
+            "MIME-Version: 1.0",
+            f"List-Id: {_ascii_phrase(list_name)} <{slug}.{domain}>",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        ])
+        self._html_parts = issue.html.split(UNSUBSCRIBE_PLACEHOLDER)
+        self._text_parts = issue.text.split(UNSUBSCRIBE_PLACEHOLDER)
+
+    def build(self, subscriber: Subscriber, now: datetime) -> Message:
+        """The complete message bytes for one subscriber."""
+        url = self._unsubscribe_url(subscriber)
+        if not url.startswith("https://") and not url.startswith("http://"):
+            raise ValueError(f"unsubscribe URL must be http(s): {url!r}")
+        _check_header_value("List-Unsubscribe", url)
+        unsubscribe = f"<{url}>"
+        if self._unsubscribe_mailto:
+            unsubscribe += f", <{self._unsubscribe_mailto(subscriber)}>"
+        message_id = f"<{now:%Y%m%d}.{subscriber.id}.{secrets.token_hex(8)}@{self.domain}>"
+        boundary = f"=_nl_{secrets.token_hex(12)}"
+        headers = CRLF.join([
+            self._static_headers,
+            f"To: {_address(subscriber.name, subscriber.email)}",
+            f"Date: {format_datetime(now)}",
+            f"Message-ID: {message_id}",
+            f"List-Unsubscribe: {unsubscribe}",
+            f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        ])
+        text = url.join(self._text_parts)
+        html = escape(url, quote=True).join(self._html_parts)
+        data = b"".join([
+            headers.encode("ascii"), b"\r\n\r\n",
+            f"--{boundary}\r\n".encode(),
+            b'Content-Type: text/plain; charset="utf-8"\r\n',
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+            _qp(text), b"\r\n",
+            f"--{boundary}\r\n".encode(),
+            b'Content-Type: text/html; charset="utf-8"\r\n',
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+            _qp(html), b"\r\n",
+            f"--{boundary}--\r\n".encode(),
+        ])
+        return Message(subscriber.id, subscriber.email, message_id, data)

@@ -1,0 +1,97 @@
+"""Rendering a Briefing into the stored issue: inlined HTML and its plain-text twin."""
+
+from __future__ import annotations
+
+import textwrap
+import tomllib
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..errors import RenderError
+from ..models import Briefing, RenderedIssue
+from ..resources import resource_dir
+from .inline import inline_css
+
+# Opaque per-subscriber placeholders: no spaces or braces, so the inliner leaves them alone.
+UNSUBSCRIBE_PLACEHOLDER = "NL__UNSUBSCRIBE_URL__NL"
+TEXT_WIDTH = 72
+
+
+@lru_cache(maxsize=8)
+def strings(language: str) -> dict[str, str]:
+    """The fixed strings of one language, from templates/locale/<language>.toml."""
+    path = resource_dir("templates") / "locale" / f"{language}.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RenderError(f"cannot read the {language!r} strings at {path}: {exc}") from exc
+
+
+@lru_cache(maxsize=2)
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(resource_dir("templates"))),
+        autoescape=select_autoescape(["html"]) if autoescape else False,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = wrap_text
+    return env
+
+
+def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
+    """Wrap at ``width`` columns, never breaking a word or a URL."""
+    return textwrap.fill(text, width=width, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def render_issue(briefing: Briefing, *, postal_address: str, web_url: str) -> RenderedIssue:
+    """HTML (inlined once) and text of the issue, with the unsubscribe placeholder in both."""
+    context = _context(briefing, postal_address=postal_address, web_url=web_url)
+    try:
+        html = _environment(True).get_template("email/briefing.html").render(context)
+        text = _environment(False).get_template("email/briefing.txt").render(context)
+    except Exception as exc:
+        raise RenderError(f"rendering the {briefing.issue_date} issue failed: {exc}") from exc
+    inlined = inline_css(html)
+    if inlined.count(UNSUBSCRIBE_PLACEHOLDER) != html.count(UNSUBSCRIBE_PLACEHOLDER):
+        raise RenderError("the inliner altered the unsubscribe placeholder")
+    return RenderedIssue(
+        issue_date=briefing.issue_date, language=briefing.language, subject=briefing.subject,
+        preheader=briefing.preheader, html=inlined, text=_tidy_text(text),
+    )
+
+
+def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[str, Any]:
+    t = strings(briefing.language)
+    sections = [(name or t["other_news"], items) for name, items in briefing.sections]
+    return {
+        "language": briefing.language,
+        "t": t,
+        "start": "right" if t["direction"] == "rtl" else "left",
+        "title": briefing.title,
+        "subject": briefing.subject,
+        "preheader": briefing.preheader,
+        "date_long": format_date(briefing.issue_date, format="full", locale=briefing.language),
+        "reading_label": t["reading_time"].format(minutes=briefing.reading_minutes),
+        "sections": sections,
+        "in_brief": briefing.in_brief,
+        "postal_address": postal_address,
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "web_url": web_url,
+    }
+
+
+def _tidy_text(text: str) -> str:
+    """At most one blank line in a row; lines end without trailing spaces (but '-- ')."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line if line == "-- " else line.rstrip()
+        if line == "" and out and out[-1] == "":
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"

@@ -1,0 +1,333 @@
+"""Configuration: a TOML file checked key by key into frozen dataclasses.
+
+Every key has a default so the demo runs with none; a wrong key or value raises
+ConfigError naming the key and the file. Relative paths are relative to the file.
+Secrets are never in the file: it names the environment variable (or a key file).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .models import FeedSource
+
+LANGUAGES = ("fr", "en", "ar")
+SENDERS = ("outbox", "smtp")
+DEFAULT_WPM = {"fr": 230, "en": 238, "ar": 180}
+
+
+@dataclass(frozen=True)
+class NewsletterSection:
+    name: str = "Le Brief"
+    language: str = "fr"
+    timezone: str = "Africa/Casablanca"
+    sender_address: str = "Le Brief <brief@news.example.org>"
+    postal_address: str = "12 rue Exemple, Casablanca, Maroc"
+    public_url: str = "https://news.example.org"
+    reading_minutes: int = 5
+    words_per_minute: int = 0  # 0: the language's default (fr 230, en 238, ar 180)
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    url: str = "sqlite:///var/newsletter.sqlite3"
+
+
+@dataclass(frozen=True)
+class CollectSection:
+    user_agent: str = "newsletter/0.1 (+https://news.example.org)"
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_bytes: int = 5_000_000
+    workers: int = 8
+    window_hours: int = 24
+
+
+@dataclass(frozen=True)
+class CurateSection:
+    max_items: int = 10
+    in_brief_items: int = 6
+    half_life_hours: float = 12.0
+    cluster_threshold: float = 0.3
+    max_per_source: int = 3
+    summary_words: int = 60
+
+
+@dataclass(frozen=True)
+class DeliverySection:
+    sender: str = "outbox"
+    outbox_dir: str = "var/outbox"
+    batch_size: int = 500
+
+
+@dataclass(frozen=True)
+class SmtpSection:
+    host: str = "localhost"
+    port: int = 587
+    tls: str = "starttls"
+    username: str = ""
+    password_env: str = "NEWSLETTER_SMTP_PASSWORD"
+    timeout: float = 30.0
+    max_messages_per_connection: int = 100
+
+
+@dataclass(frozen=True)
+class ScheduleSection:
+    cutoff: str = "06:00"
+    send_at: str = "07:00"
+
+
+@dataclass(frozen=True)
+class SecuritySection:
+    secret_env: str = "NEWSLETTER_SECRET"
+    secret_file: str = ""  # a file holding the secret, for hosts without a secret manager
+
+
+@dataclass(frozen=True)
+class WebSection:
+    host: str = "127.0.0.1"
+    port: int = 8025
+
+
+@dataclass(frozen=True)
+class DemoSection:
+    # When not 0, collecting first serves the bundled sample feeds on 127.0.0.1:<port>
+    # (dates moved to the issue date), so a demo config works offline after the demo.
+    sample_feeds_port: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; ``base_dir`` anchors relative paths."""
+
+    newsletter: NewsletterSection = field(default_factory=NewsletterSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    collect: CollectSection = field(default_factory=CollectSection)
+    curate: CurateSection = field(default_factory=CurateSection)
+    delivery: DeliverySection = field(default_factory=DeliverySection)
+    smtp: SmtpSection = field(default_factory=SmtpSection)
+    schedule: ScheduleSection = field(default_factory=ScheduleSection)
+    security: SecuritySection = field(default_factory=SecuritySection)
+    web: WebSection = field(default_factory=WebSection)
+    demo: DemoSection = field(default_factory=DemoSection)
+    feeds: tuple[FeedSource, ...] = ()
+    base_dir: Path = field(default_factory=Path.cwd)
+    source: str = "<defaults>"
+
+    def path(self, value: str) -> Path:
+        """A configured path, resolved against the config file's folder."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def database_url(self) -> str:
+        url = self.store.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.path(url[len(prefix) :]))
+        return url
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.newsletter.timezone)
+
+    @property
+    def words_per_minute(self) -> int:
+        n = self.newsletter
+        return n.words_per_minute or DEFAULT_WPM[n.language]
+
+    @property
+    def sending_domain(self) -> str:
+        address = self.newsletter.sender_address
+        return address.rsplit("@", 1)[1].strip(" >").lower()
+
+    def secret(self) -> bytes:
+        """The signing secret, from the environment or the key file."""
+        value = os.environ.get(self.security.secret_env, "")
+        if not value and self.security.secret_file:
+            path = self.path(self.security.secret_file)
+            try:
+                value = path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{self.source}: [security] secret_file: cannot read {path}: {exc.strerror}"
+                ) from exc
+        if len(value) < 32:
+            raise ConfigError(
+                f"{self.source}: no signing secret of at least 32 characters: set the "
+                f"environment variable {self.security.secret_env} or [security] secret_file",
+                hint='python -c "import secrets; print(secrets.token_urlsafe(48))"',
+            )
+        return value.encode()
+
+
+_SECTIONS: dict[str, type] = {
+    f.name: f.type if isinstance(f.type, type) else globals()[str(f.type)]
+    for f in fields(Config)
+    if f.name not in ("feeds", "base_dir", "source")
+}
+_FEED_KEYS = {"url": str, "name": str, "section": str, "weight": float, "language": str}
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and check a config file; ``None`` gives the embedded defaults."""
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return config_from_dict(raw, source=str(path), base_dir=path.resolve().parent)
+
+
+def config_from_dict(raw: dict[str, Any], *, source: str, base_dir: Path) -> Config:
+    """Build a Config from parsed TOML, naming the first wrong key."""
+    sections: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "feeds":
+            continue
+        if key not in _SECTIONS:
+            known = ", ".join(sorted([*_SECTIONS, "feeds"]))
+            raise ConfigError(f"{source}: unknown section [{key}] (known: {known})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{key}] must be a table")
+        sections[key] = _build_section(_SECTIONS[key], key, value, source)
+    feeds = _build_feeds(raw.get("feeds", []), source)
+    config = Config(**sections, feeds=feeds, base_dir=base_dir, source=source)
+    _check_values(config)
+    return config
+
+
+def _build_section(cls: type, name: str, values: dict[str, Any], source: str) -> Any:
+    defaults = cls()
+    kwargs = {}
+    allowed = {f.name: type(getattr(defaults, f.name)) for f in fields(cls)}
+    for key, value in values.items():
+        if key not in allowed:
+            raise ConfigError(
+                f"{source}: unknown key '{key}' in [{name}]",
+                hint=f"known keys: {', '.join(sorted(allowed))}",
+            )
+        kwargs[key] = _coerce(value, allowed[key], f"[{name}] {key}", source)
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, kind: type, where: str, source: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(
+            f"{source}: {where} must be {_KIND_NAMES[kind]}, not {type(value).__name__} {value!r}"
+        )
+    return value
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _build_feeds(values: Any, source: str) -> tuple[FeedSource, ...]:
+    if not isinstance(values, list):
+        raise ConfigError(f"{source}: feeds must be an array of tables ([[feeds]])")
+    feeds = []
+    seen: set[str] = set()
+    for i, item in enumerate(values, 1):
+        where = f"[[feeds]] #{i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{source}: {where} must be a table")
+        for key in item:
+            if key not in _FEED_KEYS:
+                raise ConfigError(
+                    f"{source}: unknown key '{key}' in {where}",
+                    hint=f"known keys: {', '.join(_FEED_KEYS)}",
+                )
+        kwargs = {k: _coerce(v, _FEED_KEYS[k], f"{where} {k}", source) for k, v in item.items()}
+        url = kwargs.get("url")
+        if not url or urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"{source}: {where} url must be an http(s) URL, got {url!r}")
+        if url in seen:
+            raise ConfigError(f"{source}: {where} url {url} is listed twice")
+        seen.add(url)
+        kwargs.setdefault("name", urlsplit(url).hostname or url)
+        feeds.append(FeedSource(**kwargs))
+    return tuple(feeds)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_values(c: Config) -> None:
+    def bad(key: str, why: str) -> ConfigError:
+        return ConfigError(f"{c.source}: {key} {why}")
+
+    n = c.newsletter
+    if n.language not in LANGUAGES:
+        raise bad("[newsletter] language", f"must be one of {', '.join(LANGUAGES)}, got {n.language!r}")
+    try:
+        ZoneInfo(n.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise bad("[newsletter] timezone", f"is not a known time zone: {n.timezone!r}") from exc
+    if "@" not in n.sender_address:
+        raise bad("[newsletter] sender_address", f"must contain an address: {n.sender_address!r}")
+    if not n.postal_address.strip():
+        raise bad("[newsletter] postal_address", "must not be empty (the law requires it)")
+    if urlsplit(n.public_url).scheme not in ("http", "https"):
+        raise bad("[newsletter] public_url", f"must be an http(s) URL: {n.public_url!r}")
+    if not 1 <= n.reading_minutes <= 60:
+        raise bad("[newsletter] reading_minutes", "must be between 1 and 60")
+    if n.words_per_minute < 0:
+        raise bad("[newsletter] words_per_minute", "must be positive (0 = language default)")
+    if c.delivery.sender not in SENDERS:
+        raise bad("[delivery] sender", f"must be one of {', '.join(SENDERS)}, got {c.delivery.sender!r}")
+    if c.smtp.tls not in ("starttls", "ssl", "none"):
+        raise bad("[smtp] tls", f"must be starttls, ssl or none, got {c.smtp.tls!r}")
+    if c.smtp.tls == "none" and c.smtp.host not in ("localhost", "127.0.0.1", "::1"):
+        raise bad("[smtp] tls", "= 'none' is only allowed when host is localhost")
+    for key in ("cutoff", "send_at"):
+        if not _HHMM.match(getattr(c.schedule, key)):
+            raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    for section, key in (("collect", "workers"), ("collect", "max_bytes"), ("curate", "max_items"),
+                         ("delivery", "batch_size"), ("collect", "window_hours")):
+        if getattr(getattr(c, section), key) < 1:
+            raise bad(f"[{section}] {key}", "must be at least 1")
+
+
+def parse_hhmm(value: str) -> time:
+    """'06:30' -> time(6, 30)."""
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def find_config_path(explicit: str | None) -> Path | None:
+    """--config, else $NEWSLETTER_CONFIG, else ./newsletter.toml if present."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("NEWSLETTER_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("newsletter.toml")
+    return local if local.exists() else None
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    """The config as TOML-ready data (every key, explicit values)."""
+    data: dict[str, Any] = {}
+    for name in _SECTIONS:
+        section = getattr(config, name)
+        data[name] = {f.name: getattr(section, f.name) for f in fields(section)}
+    data["feeds"] = [
+        {k: v for k, v in vars(feed).items() if v is not None} for feed in config.feeds
+    ]
+    return data

@@ -1,0 +1,114 @@
+"""From the window's stories to the day's Briefing: cluster, rank, summarise, fit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
+from .budget import fit_budget, reading_minutes
+from .cluster import cluster_stories
+from .rank import diversify, score_clusters
+from .summarise import strip_boilerplate, summarise, truncate_words
+from .text import word_count
+
+WPM_BY_LANGUAGE = {"fr": 230, "en": 238, "ar": 180}
+
+
+@dataclass(frozen=True)
+class CurateSettings:
+    """The knobs of curation (from config [curate] and [newsletter])."""
+
+    language: str
+    title: str
+    reading_minutes: int
+    words_per_minute: int
+    max_items: int
+    in_brief_items: int
+    half_life_hours: float
+    cluster_threshold: float
+    max_per_source: int
+    summary_words: int
+
+
+def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: datetime
+                 ) -> list[ScoredCluster]:
+    """Clustered, scored and diversified candidates, best first."""
+    clusters = cluster_stories(stories, threshold=settings.cluster_threshold,
+                               language=settings.language)
+    ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,
+                            language=settings.language)
+    return diversify(ranked, max_per_source=settings.max_per_source,
+                     max_per_section=max(2, settings.max_items // 2))
+
+
+def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_date: date,
+                   now: datetime) -> Briefing:
+    """The day's briefing from the stories of its window (pure: time is passed in)."""
+    ranked = rank_stories(stories, settings, now)
+    limit = settings.max_items + settings.in_brief_items
+    candidates = [_item(rank, scored, settings) for rank, scored in enumerate(ranked[:limit], 1)]
+    items, brief, words = fit_budget(
+        candidates, minutes=settings.reading_minutes, words_per_minute=settings.words_per_minute,
+        max_items=settings.max_items, in_brief_items=settings.in_brief_items,
+    )
+    headlines = [i.headline for i in items + brief]
+    return Briefing(
+        issue_date=issue_date,
+        language=settings.language,
+        title=settings.title,
+        subject=_subject(headlines),
+        preheader=_preheader(headlines[1:]),
+        items=tuple(items),
+        in_brief=tuple(brief),
+        reading_minutes=reading_minutes(words, settings.words_per_minute),
+        word_count=words,
+        stories_seen=len({s.id for s in stories}),
+    )
+
+
+def _item(rank: int, scored: ScoredCluster, settings: CurateSettings) -> BriefingItem:
+    lead = scored.cluster.lead
+    summary = summarise(lead.text, lead.language, max_words=settings.summary_words)
+    if not summary and lead.summary:
+        summary = truncate_words(lead.summary, settings.summary_words)
+    body_words = word_count(strip_boilerplate(lead.body)) if lead.body else 0
+    seen = {lead.source.name}
+    also_in: list[SourceRef] = []
+    for story in scored.cluster.others:
+        if story.source.name not in seen:
+            seen.add(story.source.name)
+            also_in.append(story.source)
+    return BriefingItem(
+        rank=rank,
+        headline=lead.title,
+        url=lead.url,
+        summary=summary,
+        source=lead.source.name,
+        also_in=tuple(also_in),
+        section=lead.section or "",
+        reading_minutes=(reading_minutes(body_words, WPM_BY_LANGUAGE.get(lead.language, 230))
+                         if body_words else None),
+        summary_words=word_count(summary),
+        score=scored.score,
+        story_id=lead.id,
+        image=lead.image,
+    )
+
+
+def _subject(headlines: list[str]) -> str:
+    if not headlines:
+        return ""
+    subject = headlines[0]
+    return subject if len(subject) <= 90 else truncate_words(subject, 12)
+
+
+def _preheader(headlines: list[str], limit: int = 140) -> str:
+    text = ""
+    for headline in headlines:
+        candidate = f"{text} · {headline}" if text else headline
+        if len(candidate) > limit:
+            break
+        text = candidate
+    return text

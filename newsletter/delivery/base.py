@@ -1,0 +1,22 @@
+"""The Sender protocol: hand over a batch of messages, get one result per message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ..models import DeliveryResult, Message
+
+
+class Sender(Protocol):
+    """Anything that can deliver messages: the outbox folder, SMTP, an HTTP provider."""
+
+    name: str
+
+    def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        """Deliver messages; one result per message, in order. Never raises for one recipient."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,213 @@
+"""Immutable values passed between the pipeline's stages.
+
+feeds -> Story -> Cluster -> BriefingItem -> Briefing -> RenderedIssue -> Message -> DeliveryResult
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One configured feed."""
+
+    url: str
+    name: str
+    section: str | None = None
+    weight: float = 1.0
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a story was seen: the outlet and its link."""
+
+    name: str
+    url: str
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """One news item, normalised from a feed entry."""
+
+    id: str
+    url: str
+    title: str
+    summary: str
+    published: datetime  # aware, UTC
+    source: SourceRef
+    language: str
+    body: str = ""  # full article text when the feed carries it
+    section: str | None = None
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    weight: float = 1.0
+
+    @property
+    def text(self) -> str:
+        """The longest text known for the story (body, else summary)."""
+        return self.body or self.summary
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Stories about one event; ``lead`` is the story shown, the rest are 'also in'."""
+
+    lead: Story
+    others: tuple[Story, ...] = ()
+
+    @property
+    def stories(self) -> tuple[Story, ...]:
+        return (self.lead, *self.others)
+
+    @property
+    def source_names(self) -> frozenset[str]:
+        return frozenset(s.source.name for s in self.stories)
+
+
+@dataclass(frozen=True)
+class ScoredCluster:
+    """A cluster with its score and the components that made it, for --explain."""
+
+    cluster: Cluster
+    score: float
+    components: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class BriefingItem:
+    """One story as it appears in the briefing."""
+
+    rank: int
+    headline: str
+    url: str
+    summary: str
+    source: str
+    also_in: tuple[SourceRef, ...]
+    section: str
+    reading_minutes: int | None  # of the full article, when its length is known
+    summary_words: int
+    score: float
+    story_id: str
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """The day's edition before rendering: what goes in, in which order."""
+
+    issue_date: date
+    language: str
+    title: str
+    subject: str
+    preheader: str
+    items: tuple[BriefingItem, ...]
+    in_brief: tuple[BriefingItem, ...]
+    reading_minutes: int
+    word_count: int
+    stories_seen: int
+
+    @property
+    def sections(self) -> list[tuple[str, list[BriefingItem]]]:
+        """Items grouped by section, sections in order of their best item."""
+        groups: dict[str, list[BriefingItem]] = {}
+        for item in self.items:
+            groups.setdefault(item.section, []).append(item)
+        return list(groups.items())
+
+
+@dataclass(frozen=True)
+class RenderedIssue:
+    """The stored artifact: inlined HTML and text with opaque per-subscriber placeholders."""
+
+    issue_date: date
+    language: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A person on the list."""
+
+    id: int
+    email: str
+    name: str = ""
+    language: str | None = None
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A complete message for one subscriber, ready for a sender."""
+
+    subscriber_id: int
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to the sender; outcome not yet recorded
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure
+    DEFERRED = "deferred"  # transient failure, will be retried
+    UNKNOWN = "unknown"  # crash or timeout after hand-over: never resent automatically
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What became of one message."""
+
+    subscriber_id: int
+    status: DeliveryStatus
+    detail: str = ""
+
+
+@dataclass
+class RunReport:
+    """What a run did; printed at the end and stored (mutable while the run builds it)."""
+
+    issue_date: date | None = None
+    feeds_ok: list[str] = field(default_factory=list)
+    feeds_failed: list[tuple[str, str]] = field(default_factory=list)
+    entries_skipped: int = 0
+    stories_seen: int = 0
+    stories_new: int = 0
+    items_chosen: int = 0
+    in_brief: int = 0
+    reading_minutes: int = 0
+    html_bytes: int = 0
+    messages_sent: int = 0
+    messages_failed: int = 0
+    messages_skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.feeds_failed or self.messages_failed)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "issue_date": self.issue_date.isoformat() if self.issue_date else None,
+            "feeds_ok": self.feeds_ok,
+            "feeds_failed": [{"url": u, "reason": r} for u, r in self.feeds_failed],
+            "entries_skipped": self.entries_skipped,
+            "stories_seen": self.stories_seen,
+            "stories_new": self.stories_new,
+            "items_chosen": self.items_chosen,
+            "in_brief": self.in_brief,
+            "reading_minutes": self.reading_minutes,
+            "html_bytes": self.html_bytes,
+            "messages_sent": self.messages_sent,
+            "messages_failed": self.messages_failed,
+            "messages_skipped": self.messages_skipped,
+            "notes": self.notes,
+        }

@@ -1,0 +1,258 @@
+"""The daily job, stage by stage: collect -> build -> send. The only module that calls them all."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .compose import MessageFactory, render_issue
+from .config import Config, parse_hhmm
+from .curate import CurateSettings, build_briefing, rank_stories
+from .delivery import DispatchResult, Sender, dispatch, make_sender
+from .demo import SAMPLE_DATE, SampleFeedServer
+from .errors import NewsletterError, StoreError
+from .feeds import CollectResult, collect
+from .models import Briefing, RenderedIssue, RunReport, ScoredCluster, Subscriber
+from .store import Store
+from .tokens import UNSUBSCRIBE, Tokens
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today(config: Config, clock: Clock = utc_now) -> date:
+    """The issue date today, in the newsletter's time zone."""
+    return clock().astimezone(config.zone).date()
+
+
+def issue_window(config: Config, issue_date: date) -> tuple[datetime, datetime]:
+    """[start, end) in UTC: the window_hours before the issue's cut-off."""
+    cutoff = datetime.combine(issue_date, parse_hhmm(config.schedule.cutoff), tzinfo=config.zone)
+    end = cutoff.astimezone(UTC)
+    return end - timedelta(hours=config.collect.window_hours), end
+
+
+def open_store(config: Config) -> Store:
+    return Store.open(config.database_url)
+
+
+# -- collect -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _sample_server(config: Config, issue_date: date) -> Iterator[None]:
+    """Serve the bundled sample feeds while collecting, when the config asks for it."""
+    port = config.demo.sample_feeds_port
+    if not port:
+        yield
+        return
+    try:
+        server = SampleFeedServer(port, shift_days=(issue_date - SAMPLE_DATE).days)
+    except OSError as exc:
+        raise NewsletterError(f"cannot serve the sample feeds on 127.0.0.1:{port}: {exc.strerror}",
+                              hint=f"free the port or change [demo] sample_feeds_port in "
+                                   f"{config.source}") from exc
+    with server:
+        yield
+
+
+def collect_stage(config: Config, store: Store, *, issue_date: date, clock: Clock = utc_now,
+                  progress: Callable[[str], None] | None = None) -> CollectResult:
+    """Fetch every configured feed into the store."""
+    c = config.collect
+    with _sample_server(config, issue_date):
+        return collect(store, config.feeds, now=clock(), user_agent=c.user_agent,
+                       timeout=(c.connect_timeout, c.read_timeout), max_bytes=c.max_bytes,
+                       workers=c.workers, progress=progress)
+
+
+# -- build ---------------------------------------------------------------------------------
+
+
+def curate_settings(config: Config, language: str | None = None) -> CurateSettings:
+    n, c = config.newsletter, config.curate
+    return CurateSettings(
+        language=language or n.language, title=n.name, reading_minutes=n.reading_minutes,
+        words_per_minute=config.words_per_minute, max_items=c.max_items,
+        in_brief_items=c.in_brief_items, half_life_hours=c.half_life_hours,
+        cluster_threshold=c.cluster_threshold, max_per_source=c.max_per_source,
+        summary_words=c.summary_words,
+    )
+
+
+def web_url(config: Config, issue_date: date) -> str:
+    return f"{config.newsletter.public_url.rstrip('/')}/issues/{issue_date.isoformat()}"
+
+
+def rank_stage(config: Config, store: Store, issue_date: date) -> list[ScoredCluster]:
+    """The ranked candidates of an issue (for `rank --explain`)."""
+    start, end = issue_window(config, issue_date)
+    return rank_stories(store.stories_between(start, end), curate_settings(config), end)
+
+
+def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now
+                ) -> tuple[Briefing, RenderedIssue]:
+    """Build, render and store the issue (frozen at the cut-off: 'now' is the cut-off)."""
+    start, end = issue_window(config, issue_date)
+    briefing = build_briefing(store.stories_between(start, end), curate_settings(config),
+                              issue_date=issue_date, now=end)
+    rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
+                            web_url=web_url(config, issue_date))
+    store.save_issue(rendered, briefing_to_dict(briefing), clock())
+    return briefing, rendered
+
+
+def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
+    data = dataclasses.asdict(briefing)
+    return json.loads(json.dumps(data, default=str))
+
+
+# -- send ----------------------------------------------------------------------------------
+
+
+def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str = ""
+                    ) -> MessageFactory:
+    tokens = Tokens(config.secret())
+    base = config.newsletter.public_url.rstrip("/")
+    domain = config.sending_domain
+
+    def unsubscribe_url(subscriber: Subscriber) -> str:
+        return f"{base}/unsubscribe/{tokens.make(UNSUBSCRIBE, subscriber.id)}"
+
+    def unsubscribe_mailto(subscriber: Subscriber) -> str:
+        return f"mailto:unsubscribe@{domain}?subject=unsubscribe-{tokens.make(UNSUBSCRIBE, subscriber.id)}"
+
+    return MessageFactory(issue, sender_address=config.newsletter.sender_address,
+                          list_name=config.newsletter.name, domain=domain,
+                          unsubscribe_url=unsubscribe_url, unsubscribe_mailto=unsubscribe_mailto,
+                          subject_prefix=subject_prefix)
+
+
+def stored_issue(config: Config, store: Store, issue_date: date) -> RenderedIssue:
+    issue = store.get_issue(issue_date, config.newsletter.language)
+    if issue is None:
+        raise StoreError(f"no {issue_date} issue has been built yet",
+                         hint=f"run: newsletter build --date {issue_date}")
+    return issue
+
+
+def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
+               sender: Sender | None = None, progress: Callable[[int], None] | None = None
+               ) -> DispatchResult:
+    """Send the stored issue to every active subscriber who has not had it yet."""
+    issue = stored_issue(config, store, issue_date)
+    factory = message_factory(config, issue)
+    sender = sender or make_sender(config, issue_date)
+    store.set_issue_status(issue_date, "sending")
+    try:
+        result = dispatch(store, sender, lambda _language: factory, issue_date=issue_date,
+                          batch_size=config.delivery.batch_size, clock=clock, progress=progress)
+    finally:
+        sender.close()
+    counts = store.delivery_counts(issue_date)
+    if not counts.get("sending") and not counts.get("pending") and not counts.get("deferred"):
+        store.set_issue_status(issue_date, "sent")
+    return result
+
+
+def send_test(config: Config, store: Store, issue_date: date, address: str, *,
+              clock: Clock = utc_now) -> str:
+    """Send the stored issue to one address with [TEST] in the subject; the ledger is untouched."""
+    from .subscribers import normalise_email
+
+    issue = stored_issue(config, store, issue_date)
+    message = message_factory(config, issue, subject_prefix="[TEST] ").build(
+        Subscriber(id=0, email=normalise_email(address)), clock())
+    sender = make_sender(config, issue_date, test=True)
+    try:
+        (result,) = sender.send_batch([message])
+    finally:
+        sender.close()
+    return f"{result.status.value}: {result.detail}"
+
+
+def write_preview(config: Config, store: Store, issue_date: date, folder: Path) -> list[Path]:
+    """The stored issue as the subscriber sees it (a sample unsubscribe link), HTML and text."""
+    issue = stored_issue(config, store, issue_date)
+    sample = Subscriber(id=0, email="preview@example.invalid", name="Preview")
+    message_factory(config, issue).build(sample, utc_now())  # same code path as a real send
+    link = f"{config.newsletter.public_url.rstrip('/')}/unsubscribe/preview"
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path, text_path = folder / f"{issue_date}.html", folder / f"{issue_date}.txt"
+    html_path.write_text(issue.html.replace("NL__UNSUBSCRIBE_URL__NL", link), encoding="utf-8")
+    text_path.write_text(issue.text.replace("NL__UNSUBSCRIBE_URL__NL", link), encoding="utf-8")
+    return [html_path, text_path]
+
+
+# -- the whole job -------------------------------------------------------------------------
+
+
+def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False,
+        clock: Clock = utc_now, sender: Sender | None = None,
+        progress: Callable[[str], None] | None = None) -> RunReport:
+    """Collect, build (unless already sending or sent), send. Safe to run twice."""
+    report = RunReport(issue_date=issue_date)
+    run_id = store.start_run("run", issue_date, clock())
+    try:
+        collected = collect_stage(config, store, issue_date=issue_date, clock=clock,
+                                  progress=progress)
+        report.feeds_ok = collected.ok + collected.not_modified
+        report.feeds_failed = collected.failed
+        report.entries_skipped = collected.skipped_entries
+        report.stories_new = collected.new_stories
+        report.notes += [f"{url}: {warning}" for url, warning in collected.warnings]
+        status = store.issue_status(issue_date, config.newsletter.language)
+        if status in (None, "draft"):
+            briefing, issue = build_stage(config, store, issue_date, clock=clock)
+            _describe(report, briefing, issue)
+        else:
+            report.notes.append(f"the {issue_date} issue is already {status}: not rebuilt")
+            _describe_stored(report, store, config, issue_date)
+        if dry_run:
+            report.notes.append("dry run: nothing sent")
+        else:
+            _send_into(report, config, store, issue_date, clock, sender)
+    except NewsletterError as exc:
+        report.notes.append(f"error: {exc.message}")
+        store.finish_run(run_id, "error", report.to_dict(), clock())
+        raise
+    store.finish_run(run_id, "failed" if report.failed else "ok", report.to_dict(), clock())
+    return report
+
+
+def _send_into(report: RunReport, config: Config, store: Store, issue_date: date,
+               clock: Clock, sender: Sender | None) -> None:
+    result = send_stage(config, store, issue_date, clock=clock, sender=sender)
+    report.messages_sent = result.sent
+    report.messages_failed = result.failed + result.deferred
+    report.messages_skipped = result.skipped
+    if result.attempted == 0:
+        report.notes.append(
+            f"nothing to send: every active subscriber already has the {issue_date} issue "
+            f"({result.skipped} skipped)" if result.skipped else "nothing to send: no active subscribers")
+
+
+def _describe(report: RunReport, briefing: Briefing, issue: RenderedIssue) -> None:
+    report.stories_seen = briefing.stories_seen
+    report.items_chosen = len(briefing.items)
+    report.in_brief = len(briefing.in_brief)
+    report.reading_minutes = briefing.reading_minutes
+    report.html_bytes = len(issue.html.encode("utf-8"))
+
+
+def _describe_stored(report: RunReport, store: Store, config: Config, issue_date: date) -> None:
+    data = store.issue_briefing(issue_date, config.newsletter.language) or {}
+    report.stories_seen = int(data.get("stories_seen", 0))
+    report.items_chosen = len(data.get("items", []))
+    report.in_brief = len(data.get("in_brief", []))
+    report.reading_minutes = int(data.get("reading_minutes", 0))
+    issue = store.get_issue(issue_date, config.newsletter.language)
+    report.html_bytes = len(issue.html.encode("utf-8")) if issue else 0

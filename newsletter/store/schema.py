@@ -1,0 +1,148 @@
+"""Tables of the store (SQLAlchemy Core): SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("last_success", UTCDateTime()),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime()),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("items_seen", Integer, nullable=False, default=0),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("url", String(2000), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("published", UTCDateTime(), nullable=False, index=True),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("section", String(100)),
+    Column("categories", Text, nullable=False, default="[]"),
+    Column("image", String(2000)),
+    Column("source_name", String(300), nullable=False),
+    Column("feed_url", String(2000), nullable=False),
+    Column("weight", Float, nullable=False, default=1.0),
+)
+
+# Every (story, feed) pair in which a story was seen: one story, all its sources.
+story_sources = Table(
+    "story_sources",
+    metadata,
+    Column("story_id", String(64), ForeignKey("stories.id"), primary_key=True),
+    Column("feed_url", String(2000), primary_key=True),
+    Column("source_name", String(300), nullable=False),
+    Column("url", String(2000), nullable=False),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_date", Date, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", String(20), nullable=False, default="draft"),
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("briefing_json", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("issue_date", "language", name="uq_issue_date_language"),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("language", String(8)),
+    Column("sections", Text, nullable=False, default=""),
+    Column("timezone", String(64)),
+    Column("status", String(20), nullable=False, default="active"),
+    Column("consent_source", String(100)),
+    Column("consent_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The delivery ledger: one row per (issue date, subscriber) decides what was sent.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_date", Date, nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("message_id", String(300)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("detail", Text, nullable=False, default=""),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("issue_date", "subscriber_id", name="uq_delivery"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("command", String(50), nullable=False),
+    Column("issue_date", Date),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("outcome", String(20), nullable=False, default="running"),
+    Column("report_json", Text, nullable=False, default="{}"),
+)
