@@ -92,7 +92,8 @@ class MessageFactory:
         unsubscribe = f"<{url}>"
         if self._unsubscribe_mailto:
             unsubscribe += f", <{self._unsubscribe_mailto(subscriber)}>"
-        message_id = f"<{now:%Y%m%d}.{subscriber.id}.{secrets.token_hex(8)}@{self.domain}>"
+        message_id = (f"<{self.issue.issue_date:%Y%m%d}.{subscriber.id}.{secrets.token_hex(8)}"
+                      f"@{self.domain}>")
         boundary = f"=_nl_{secrets.token_hex(12)}"
         headers = CRLF.join([
             self._static_headers,

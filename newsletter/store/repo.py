@@ -27,6 +27,7 @@ class FeedState:
     last_modified: str | None
     last_success: datetime | None
     last_error: str | None
+    last_error_at: datetime | None
     consecutive_failures: int
     items_seen: int
 

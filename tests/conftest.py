@@ -1,0 +1,88 @@
+"""Shared fixtures: real servers on 127.0.0.1, real SQLite, configs written to tmp folders."""
+
+from __future__ import annotations
+
+import email
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsletter.config import Config, config_from_dict
+from newsletter.demo import SampleFeedServer, sample_feeds
+from newsletter.store import Store
+
+DEMO_DATE = date(2026, 11, 27)
+SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
+
+
+@pytest.fixture
+def feed_server() -> Iterator[SampleFeedServer]:
+    """The bundled sample feeds on an ephemeral port of 127.0.0.1."""
+    with SampleFeedServer(0) as server:
+        yield server
+
+
+def make_config(tmp_path: Path, feeds_base: str | None = None, **sections: dict[str, Any]
+                ) -> Config:
+    """A config rooted in tmp_path: SQLite and outbox there, sample feeds if a base is given."""
+    raw: dict[str, Any] = {
+        "store": {"url": "sqlite:///db.sqlite3"},
+        "delivery": {"outbox_dir": "outbox"},
+    }
+    for name, values in sections.items():
+        raw.setdefault(name, {}).update(values)
+    if feeds_base:
+        raw["feeds"] = [{k: v for k, v in vars(f).items() if v is not None}
+                        for f in sample_feeds(feeds_base)]
+    return config_from_dict(raw, source=str(tmp_path / "test.toml"), base_dir=tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    yield s
+    s.close()
+
+
+def parse_eml(path: Path) -> EmailMessage:
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script as a new user would."""
+    import os
+    import shutil
+
+    exe = shutil.which("newsletter") or str(Path(sys.executable).parent / "newsletter")
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([exe, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """`newsletter demo` run once, from an unrelated folder, into a fresh folder."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    result = run_cli("demo", "--out", str(out), "--date", DEMO_DATE.isoformat(), cwd=elsewhere,
+                     env={"NEWSLETTER_SECRET": "", "NEWSLETTER_CONFIG": ""})
+    return out, result

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+from newsletter.curate import CurateSettings, build_briefing
+from newsletter.models import SourceRef, Story
+
+CUTOFF = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
+
+
+def story(n: int, title: str, source: str, hours_ago: float, *, body: str = "",
+          language: str = "fr", section: str = "Société") -> Story:
+    url = f"https://{source.lower()}.example/{n}"
+    return Story(
+        id=f"id{n}", url=url, title=title, summary=f"{title}. Un résumé de la nouvelle numéro {n}.",
+        body=body, published=CUTOFF - timedelta(hours=hours_ago),
+        source=SourceRef(name=source, url=url, feed_url=f"https://{source.lower()}.example/rss"),
+        language=language, section=section,
+    )
+
+
+def settings(**overrides: object) -> CurateSettings:
+    values: dict[str, object] = dict(
+        language="fr", title="Le Brief", reading_minutes=5, words_per_minute=230, max_items=10,
+        in_brief_items=5, half_life_hours=12.0, cluster_threshold=0.3, max_per_source=3,
+        summary_words=60)
+    values.update(overrides)
+    return CurateSettings(**values)  # type: ignore[arg-type]
+
+
+STORIES = [
+    story(1, "Tempête Mirna : Casablanca en alerte orange", "Atlas", 3),
+    story(2, "Tempête Mirna sur Casablanca : alerte orange déclenchée", "Dépêches", 2),
+    story(3, "Bank Al-Maghrib maintient son taux directeur", "Gazette", 8),
+    story(4, "Le Raja gagne le derby", "Sport", 1, section="Sport"),
+    *[story(10 + i, f"Nouvelle locale {i} sur le marché de {w}", "Atlas", 5 + i)
+      for i, w in enumerate(["Fès", "Oujda", "Tanger", "Nador", "Safi", "Meknès", "Ifrane",
+                             "Tiznit", "Larache", "Berkane", "Taza", "Settat"])],
+]
+
+
+def test_same_event_is_one_item_with_also_in() -> None:
+    briefing = build_briefing(STORIES, settings(), issue_date=date(2026, 11, 27), now=CUTOFF)
+    storm = [i for i in briefing.items if "Tempête" in i.headline]
+    assert len(storm) == 1
+    assert [ref.name for ref in storm[0].also_in] in (["Dépêches"], ["Atlas"])
+    assert storm[0].rank == 1  # two sources and fresh: the top story
+
+
+def test_reading_time_fits_the_budget_and_in_brief_follows() -> None:
+    for minutes in (1, 2, 5):
+        s = settings(reading_minutes=minutes, summary_words=50)
+        briefing = build_briefing(STORIES, s, issue_date=date(2026, 11, 27), now=CUTOFF)
+        assert briefing.word_count <= minutes * 230
+        assert briefing.reading_minutes == max(1, math.ceil(briefing.word_count / 230))
+        assert briefing.reading_minutes <= minutes
+    briefing = build_briefing(STORIES, settings(max_items=4), issue_date=date(2026, 11, 27),
+                              now=CUTOFF)
+    assert len(briefing.items) == 4 and len(briefing.in_brief) == 5
+    assert {i.story_id for i in briefing.items}.isdisjoint({i.story_id for i in briefing.in_brief})
+
+
+def test_source_cap_and_subject() -> None:
+    briefing = build_briefing(STORIES, settings(max_per_source=2), issue_date=date(2026, 11, 27),
+                              now=CUTOFF)
+    leads = [i.source for i in briefing.items]
+    assert leads[:4].count("Atlas") <= 2
+    assert briefing.subject == briefing.items[0].headline
+    assert briefing.items[1].headline in briefing.preheader
+
+
+def test_same_input_same_briefing() -> None:
+    a = build_briefing(STORIES, settings(), issue_date=date(2026, 11, 27), now=CUTOFF)
+    b = build_briefing(list(reversed(STORIES)), settings(), issue_date=date(2026, 11, 27),
+                       now=CUTOFF)
+    assert a == b
+
+
+def test_article_reading_time_from_body() -> None:
+    body = " ".join(["mot"] * 460)
+    s = [story(1, "Long article", "Atlas", 1, body=body + ".")]
+    briefing = build_briefing(s, settings(), issue_date=date(2026, 11, 27), now=CUTOFF)
+    assert briefing.items[0].reading_minutes == 2
