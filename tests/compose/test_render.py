@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from newsletter.compose import UNSUBSCRIBE_PLACEHOLDER, render_issue
+from newsletter.compose.inline import inline_css
+from newsletter.models import Briefing, BriefingItem, SourceRef
+
+
+def item(rank: int, section: str = "Politique", **kw: object) -> BriefingItem:
+    values: dict[str, object] = dict(
+        rank=rank, headline=f"Titre {rank} <b>& «guillemets»</b>",
+        url=f"https://news.example/{rank}?a=1&b=2", summary=f"Résumé numéro {rank}.",
+        source="Le Quotidien", also_in=(SourceRef("Dépêches", f"https://dep.example/{rank}",
+                                                  "https://dep.example/rss"),),
+        section=section, reading_minutes=3, summary_words=3, score=1.0, story_id=f"s{rank}")
+    values.update(kw)
+    return BriefingItem(**values)  # type: ignore[arg-type]
+
+
+def briefing(language: str = "fr", n: int = 4) -> Briefing:
+    return Briefing(
+        issue_date=date(2026, 11, 29), language=language, title="Le Brief",
+        subject="Titre 1", preheader="Titre 2 · Titre 3",
+        items=tuple(item(i, "Politique" if i % 2 else "Sport") for i in range(1, n + 1)),
+        in_brief=(item(9, reading_minutes=None, also_in=()),), reading_minutes=4,
+        word_count=800, stories_seen=40)
+
+
+@pytest.fixture(scope="module")
+def issue_fr():  # type: ignore[no-untyped-def]
+    return render_issue(briefing(), postal_address="12 rue Exemple, Casablanca",
+                        web_url="https://news.example/issues/2026-11-29")
+
+
+def test_html_is_inlined_with_media_queries_kept(issue_fr) -> None:  # type: ignore[no-untyped-def]
+    html = issue_fr.html
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert '<h3 class="headline" style="' in html  # inline styles on the elements
+    style = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    assert len(style) == 1 and "prefers-color-scheme: dark" in style[0]
+    assert "max-width: 620px" in style[0] and "!important" in style[0]
+    assert ".headline { margin" not in style[0]  # plain rules were moved inline
+    assert "<link" not in html and "<script" not in html
+    assert html.count("<!--[if mso]>") == html.count("<![endif]-->") == 3  # head + ghost table
+    assert not re.search(r"#[0-9a-fA-F]{3}\b", html)
+
+
+def test_html_content(issue_fr) -> None:  # type: ignore[no-untyped-def]
+    html = issue_fr.html
+    assert '<html lang="fr" dir="ltr"' in html
+    assert "dimanche 29 novembre 2026" in html and "4 min de lecture" in html
+    assert "Titre 1 &lt;b&gt;&amp; «guillemets»&lt;/b&gt;" in html  # escaped, never markup
+    assert 'href="https://news.example/1?a=1&amp;b=2"' in html
+    assert "Aussi dans" in html and "https://dep.example/1" in html
+    assert "3 min de lecture" in html
+    assert "En bref" in html
+    assert html.count(UNSUBSCRIBE_PLACEHOLDER) == 1
+    assert "12 rue Exemple, Casablanca" in html
+    assert "https://news.example/issues/2026-11-29" in html
+    assert "Titre 2 · Titre 3" in html  # preheader
+    assert len(html.encode()) < 100_000
+
+
+def test_text_twin(issue_fr) -> None:  # type: ignore[no-untyped-def]
+    text = issue_fr.text
+    for n in (1, 2, 3, 4, 9):
+        assert f"https://news.example/{n}?a=1&b=2" in text
+    assert "Titre 1 <b>& «guillemets»</b>" in text
+    assert UNSUBSCRIBE_PLACEHOLDER in text and "12 rue Exemple" in text
+    for line in text.splitlines():
+        assert len(line) <= 72 or "://" in line, line
+
+
+def test_english_and_arabic() -> None:
+    en = render_issue(briefing("en"), postal_address="1 Main St", web_url="https://n.example/i")
+    assert "Sunday, November 29, 2026" in en.html and "4 min read" in en.html
+    assert "In brief" in en.html and "Unsubscribe" in en.html
+    ar = render_issue(briefing("ar"), postal_address="1 Main St", web_url="https://n.example/i")
+    assert '<html lang="ar" dir="rtl"' in ar.html and "إلغاء الاشتراك" in ar.html
+
+
+def test_inliner_never_touches_the_network() -> None:
+    html = ('<!DOCTYPE html><html><head><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+            '<style>p { color: #112233; }</style></head><body><p>x</p></body></html>')
+    out = inline_css(html)  # would hang or fail if it tried to fetch port 9
+    assert 'style="color:#112233"' in out.replace(" ", "")

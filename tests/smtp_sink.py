@@ -1,0 +1,57 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that records messages and can refuse some."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (aiosmtpd's Controller cannot take port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SinkHandler:
+    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    # recipient -> SMTP reply to give at RCPT TO (e.g. "550 5.1.1 no such user")
+    refuse: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: Any) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+
+class SmtpSink:
+    """Context manager: ``with SmtpSink() as sink: sink.port``."""
+
+    def __init__(self) -> None:
+        self.handler = SinkHandler()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=free_port())
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    @property
+    def messages(self) -> list[tuple[str, list[str], bytes]]:
+        return self.handler.messages
