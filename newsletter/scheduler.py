@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from . import pipeline
@@ -35,9 +36,9 @@ def daily_job(config: Config, echo: Callable[[str], None]) -> None:
         store.close()
 
 
-def build_scheduler(config: Config, echo: Callable[[str], None]) -> BlockingScheduler:
+def build_scheduler(config: Config, echo: Callable[[str], None]) -> BackgroundScheduler:
     """A scheduler with the daily job at [schedule] send_at in the newsletter's time zone."""
-    scheduler = BlockingScheduler(timezone=config.zone)
+    scheduler = BackgroundScheduler(timezone=config.zone)
     at = parse_hhmm(config.schedule.send_at)
     scheduler.add_job(
         daily_job, CronTrigger(hour=at.hour, minute=at.minute, timezone=config.zone),
@@ -48,20 +49,23 @@ def build_scheduler(config: Config, echo: Callable[[str], None]) -> BlockingSche
 
 
 def run_scheduler(config: Config, echo: Callable[[str], None]) -> None:
-    """Block until SIGTERM or Ctrl-C, then stop cleanly (a running job is let finish)."""
+    """Run until SIGTERM or Ctrl-C, then stop cleanly (a running job is let finish)."""
     scheduler = build_scheduler(config, echo)
+    stopping = threading.Event()
+    received: list[str] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        echo(f"received {signal.Signals(signum).name}: stopping after the current job")
-        scheduler.shutdown(wait=False)
+        received.append(signal.Signals(signum).name)
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler.start(paused=True)
-    job = scheduler.get_job(JOB_ID)
-    trigger = job.trigger
-    next_time = trigger.get_next_fire_time(None, pipeline.utc_now().astimezone(config.zone))
+    scheduler.start()
+    next_time = scheduler.get_job(JOB_ID).next_run_time
     echo(f"scheduler started: daily run at {config.schedule.send_at} "
          f"{config.newsletter.timezone}; next run {next_time:%Y-%m-%d %H:%M %Z}")
-    scheduler.resume()
+    while not stopping.wait(timeout=3600):
+        pass
+    echo(f"received {received[0]}: stopping after the current job")
+    scheduler.shutdown(wait=True)
     echo("scheduler stopped")

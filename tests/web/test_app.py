@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from newsletter.config import Config
+from newsletter.models import RenderedIssue
+from newsletter.store import Store
+from newsletter.tokens import CONFIRM, UNSUBSCRIBE, Tokens
+from newsletter.web import create_app
+from tests.conftest import SECRET, make_config
+
+NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[FlaskClient, Store, Config]:
+    config = make_config(tmp_path)
+    store = Store.open(config.database_url)
+    store.add_subscriber("a@example.org", now=NOW)
+    store.save_issue(RenderedIssue(date(2026, 11, 29), "fr", "S", "p",
+                                   '<p>web <a href="NL__UNSUBSCRIBE_URL__NL">x</a></p>', "t"),
+                     {}, NOW)
+    return create_app(config, store).test_client(), store, config
+
+
+def token(purpose: str = UNSUBSCRIBE, sid: int = 1) -> str:
+    return Tokens(SECRET.encode()).make(purpose, sid)
+
+
+def test_get_shows_a_button_and_changes_nothing(setup) -> None:  # type: ignore[no-untyped-def]
+    client, store, _ = setup
+    page = client.get(f"/unsubscribe/{token()}")
+    assert page.status_code == 200
+    assert b'<form method="post"' in page.data and b"<button" in page.data
+    assert store.get_subscriber(1).status == "active"
+
+
+@pytest.mark.parametrize("multipart", [False, True])
+def test_one_click_post_unsubscribes_idempotently(setup, multipart: bool) -> None:  # type: ignore[no-untyped-def]
+    client, store, _ = setup
+    data = {"List-Unsubscribe": "One-Click"}
+    kwargs = {"data": data, "content_type": "multipart/form-data"} if multipart else {"data": data}
+    for _ in range(2):
+        answer = client.post(f"/unsubscribe/{token()}", **kwargs)
+        assert answer.status_code == 200 and "Location" not in answer.headers
+    assert store.get_subscriber(1).status == "unsubscribed"
+
+
+def test_tampered_or_foreign_tokens_are_refused(setup) -> None:  # type: ignore[no-untyped-def]
+    client, store, _ = setup
+    good = token()
+    bad = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    for t in (bad, token(CONFIRM), "garbage"):
+        answer = client.post(f"/unsubscribe/{t}")
+        assert answer.status_code == 400
+    assert store.get_subscriber(1).status == "active"
+
+
+def test_web_version_has_no_personal_link(setup) -> None:  # type: ignore[no-untyped-def]
+    client, _, config = setup
+    page = client.get("/issues/2026-11-29")
+    assert page.status_code == 200 and b"web" in page.data
+    assert b"NL__UNSUBSCRIBE" not in page.data
+    assert client.get("/issues/2026-11-30").status_code == 404
+    assert client.get("/issues/not-a-date").status_code == 404
+    assert client.get("/healthz").json == {"status": "ok"}
