@@ -72,7 +72,8 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
     import os
     import shutil
 
-    exe = shutil.which("newsletter") or str(Path(sys.executable).parent / "newsletter")
+    beside = Path(sys.executable).parent / "newsletter"  # the venv running the tests
+    exe = str(beside) if beside.exists() else shutil.which("newsletter") or "newsletter"
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([exe, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
                           timeout=timeout, check=False)
