@@ -198,7 +198,7 @@ def feeds_check(config: Config, as_json: bool) -> None:
         state = "never fetched" if not (r["last_success"] or r["last_error"]) else (
             f"FAILING x{r['consecutive_failures']}: {r['last_error']}"
             if r["consecutive_failures"] else f"ok {r['last_success']}")
-        click.echo(f"{r['name'][:28]:<28} {r['items_seen']:>5} items  {state}")
+        click.echo(f"{str(r['name'])[:28]:<28} {r['items_seen']:>5} items  {state}")
 
 
 # -- subscribers ------------------------------------------------------------------------------

@@ -111,8 +111,8 @@ def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock 
 
 
 def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
-    data = dataclasses.asdict(briefing)
-    return json.loads(json.dumps(data, default=str))
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(briefing), default=str))
+    return data
 
 
 # -- send ----------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-from email.parser import BytesParser
 from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import urlsplit
 

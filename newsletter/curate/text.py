@@ -114,10 +114,7 @@ def split_sentences(text: str, language: str) -> list[str]:
 
 
 def _inside_quote(text: str) -> bool:
-    for opening, closing in _OPENING.items():
-        if text.count(opening) > text.count(closing):
-            return True
-    return False
+    return any(text.count(opening) > text.count(closing) for opening, closing in _OPENING.items())
 
 
 def _ends_with_abbreviation(text: str, abbreviations: set[str]) -> bool:

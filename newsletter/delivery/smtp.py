@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 from collections.abc import Sequence
 from email.utils import parseaddr
@@ -82,7 +81,7 @@ class SmtpSender:
             if exc.smtp_code == 421:
                 self._drop()
             return _classify(sid, exc.smtp_code, exc.smtp_error)
-        except (smtplib.SMTPServerDisconnected, socket.timeout, OSError) as exc:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             return DeliveryResult(sid, DeliveryStatus.UNKNOWN,
                                   f"connection lost during the transaction: {exc}")

@@ -232,7 +232,9 @@ class Store:
                 ))
             except IntegrityError as exc:
                 raise StoreError(f"cannot add subscriber {email}: {exc.orig}") from exc
-            return int(result.inserted_primary_key[0]), True
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0]), True
 
     def subscriber_status(self, email: str) -> str | None:
         with self.engine.connect() as conn:
@@ -348,7 +350,9 @@ class Store:
                 command=command, issue_date=issue_date, started_at=now, outcome="running",
                 report_json="{}",
             ))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(self, run_id: int, outcome: str, report: dict[str, Any], now: datetime
                    ) -> None:

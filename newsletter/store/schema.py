@@ -18,7 +18,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 

@@ -1,0 +1,50 @@
+"""The email as people see it: headless Chromium at phone and desktop widths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+    pytest.skip("Debian chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("width", [375, 600, 1024])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_horizontal_scroll_and_every_link_visible(
+        browser: Any, demo_run: tuple[Path, subprocess.CompletedProcess[str]], width: int,
+        scheme: str) -> None:
+    out, _ = demo_run
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page.goto((out / "preview.html").as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    links = page.locator("a[href]")
+    assert links.count() >= 10
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box is not None and box["width"] > 0 and box["height"] > 0
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+    unsubscribe = page.get_by_text("Se désabonner")
+    assert unsubscribe.is_visible()
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('table.container')).backgroundColor")
+    assert (background == "rgb(27, 30, 37)") == (scheme == "dark")
+    page.close()
