@@ -118,6 +118,8 @@ def _print_report(report: RunReport, config: Config) -> None:
     echo = click.echo
     echo(f"{config.newsletter.name} — issue of {report.issue_date}")
     echo(f"feeds:   {len(report.feeds_ok)} ok, {len(report.feeds_failed)} failed")
+    for url in report.feeds_ok:
+        echo(f"  ok     {url}")
     for url, reason in report.feeds_failed:
         echo(f"  FAILED {url}: {reason}")
     if report.entries_skipped:

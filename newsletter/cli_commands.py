@@ -268,9 +268,9 @@ def subscribers_remove(config: Config, address: str) -> None:
     """Unsubscribe one address (it will not be re-imported)."""
     store = _store(config)
     email = normalise_email(address)
-    rows = [r for r in store.list_subscribers() if r["email"] == email]
-    if not rows:
+    subscriber = store.find_subscriber(email)
+    if subscriber is None:
         click.echo(f"{email} is not on the list", err=True)
         sys.exit(1)
-    store.set_subscriber_status(rows[0]["id"], "unsubscribed", pipeline.utc_now())
+    store.set_subscriber_status(subscriber.id, "unsubscribed", pipeline.utc_now())
     click.echo(f"unsubscribed: {email}")

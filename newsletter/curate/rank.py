@@ -14,18 +14,21 @@ def score_clusters(
 ) -> list[ScoredCluster]:
     """Clusters with their scores, best first (ties broken by id, so the order is stable).
 
-    score = recency x source weight x coverage x language, where recency halves every
+    score = recency x source weight x coverage, where recency halves every
     ``half_life_hours`` and coverage grows with the number of distinct sources.
+    Clusters with no story in the issue's language are left out: a French edition
+    tells French stories (other languages still show as "also in" sources).
     """
     scored = []
     for cluster in clusters:
+        if cluster.lead.language not in (language, "und"):
+            continue
         newest = max(s.published for s in cluster.stories)
         age_hours = max(0.0, (now - newest).total_seconds() / 3600)
         components = (
             ("recency", 0.5 ** (age_hours / half_life_hours)),
             ("source", max(s.weight for s in cluster.stories)),
             ("coverage", 1.0 + math.log2(len(cluster.source_names))),
-            ("language", 1.0 if cluster.lead.language == language else 0.35),
         )
         score = math.prod(value for _, value in components)
         scored.append(ScoredCluster(cluster, round(score, 6), components))

@@ -236,6 +236,12 @@ class Store:
             assert key is not None
             return int(key[0]), True
 
+    def find_subscriber(self, email: str) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.subscribers).where(t.subscribers.c.email == email)
+                               ).mappings().first()
+        return _subscriber(row) if row else None
+
     def subscriber_status(self, email: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(select(t.subscribers.c.status)

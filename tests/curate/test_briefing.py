@@ -82,3 +82,13 @@ def test_article_reading_time_from_body() -> None:
     s = [story(1, "Long article", "Atlas", 1, body=body + ".")]
     briefing = build_briefing(s, settings(), issue_date=date(2026, 11, 27), now=CUTOFF)
     assert briefing.items[0].reading_minutes == 2
+
+
+def test_other_languages_only_as_also_in() -> None:
+    stories = [*STORIES, story(50, "Storm Mirna hits Casablanca", "Tribune", 1, language="en"),
+               story(51, "Tempête Mirna : Casablanca en alerte orange", "Tribune", 1, language="en")]
+    briefing = build_briefing(stories, settings(), issue_date=date(2026, 11, 27), now=CUTOFF)
+    headlines = [i.headline for i in briefing.items + briefing.in_brief]
+    assert "Storm Mirna hits Casablanca" not in headlines
+    storm = next(i for i in briefing.items if "Tempête" in i.headline)
+    assert storm.source in ("Atlas", "Dépêches")  # the French story leads its cluster
