@@ -49,6 +49,13 @@ class CollectSection:
     read_timeout: float = 15.0
     max_bytes: int = 5_000_000
     workers: int = 8
+    per_host: int = 2
+    feed_timeout: float = 60.0
+    deadline: float = 600.0
+    retries: int = 2
+    backoff: float = 0.5
+    parse_processes: int = 0
+    feeds_opml: str = "feeds.opml"
     window_hours: int = 24
 
 
@@ -298,7 +305,10 @@ def _check_values(c: Config) -> None:
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
             raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    if c.collect.retries < 0 or c.collect.parse_processes < 0 or c.collect.backoff < 0:
+        raise bad("[collect] retries, backoff and parse_processes", "must not be negative")
     for section, key in (("collect", "workers"), ("collect", "max_bytes"), ("curate", "max_items"),
+                         ("collect", "per_host"), ("collect", "feed_timeout"), ("collect", "deadline"),
                          ("delivery", "batch_size"), ("collect", "window_hours")):
         if getattr(getattr(c, section), key) < 1:
             raise bad(f"[{section}] {key}", "must be at least 1")

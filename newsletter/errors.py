@@ -3,6 +3,7 @@
     NewsletterError                 base; knows its exit code and how to print itself
     ├── ConfigError                 a wrong key or value in the configuration (exit 2)
     ├── FeedError                   one feed could not be fetched or parsed (names the URL)
+    │   └── FeedGone                410 Gone: the feed is disabled
     ├── RenderError                 a template or the inliner failed
     ├── StoreError                  the database refused an operation
     ├── TokenError                  an invalid, expired or tampered signed token
@@ -48,6 +49,13 @@ class FeedError(NewsletterError):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process boundaries (parse workers)
+        return (type(self), (self.url, self.reason))
+
+
+class FeedGone(FeedError):
+    """The server answered 410 Gone: the feed is disabled until someone re-enables it."""
 
 
 class RenderError(NewsletterError):

@@ -16,8 +16,9 @@ from .curate import CurateSettings, build_briefing, rank_stories
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .demo import SAMPLE_DATE, SampleFeedServer
 from .errors import NewsletterError, StoreError
-from .feeds import CollectResult, collect
-from .models import Briefing, RenderedIssue, RunReport, ScoredCluster, Subscriber
+from .feeds import CollectResult, CollectSettings, FetchSettings, collect
+from .feeds.opml import opml_feeds
+from .models import Briefing, FeedSource, RenderedIssue, RunReport, ScoredCluster, Subscriber
 from .store import Store
 from .tokens import UNSUBSCRIBE, Tokens
 
@@ -67,11 +68,25 @@ def _sample_server(config: Config, issue_date: date) -> Iterator[None]:
 def collect_stage(config: Config, store: Store, *, issue_date: date, clock: Clock = utc_now,
                   progress: Callable[[str], None] | None = None) -> CollectResult:
     """Fetch every configured feed into the store."""
-    c = config.collect
     with _sample_server(config, issue_date):
-        return collect(store, config.feeds, now=clock(), user_agent=c.user_agent,
-                       timeout=(c.connect_timeout, c.read_timeout), max_bytes=c.max_bytes,
-                       workers=c.workers, progress=progress)
+        return collect(store, all_feeds(config), now=clock(), settings=collect_settings(config),
+                       progress=progress)
+
+
+def collect_settings(config: Config) -> CollectSettings:
+    c = config.collect
+    return CollectSettings(
+        user_agent=c.user_agent, workers=c.workers, per_host=c.per_host, deadline=c.deadline,
+        parse_processes=c.parse_processes,
+        fetch=FetchSettings(connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
+                            max_bytes=c.max_bytes, feed_timeout=c.feed_timeout,
+                            retries=c.retries, backoff=c.backoff),
+    )
+
+
+def all_feeds(config: Config) -> tuple[FeedSource, ...]:
+    """The [[feeds]] of the config, then those of the OPML file ([collect] feeds_opml)."""
+    return config.feeds + opml_feeds(config)
 
 
 # -- build ---------------------------------------------------------------------------------

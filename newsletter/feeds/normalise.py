@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..curate.text import detect_language
 from ..models import FeedSource, SourceRef, Story
 
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "xtor",
@@ -136,7 +137,8 @@ def normalise_entry(entry: Any, feed: FeedSource, feed_language: str | None,
     summary = clean_text(entry.get("summary", ""))
     body = clean_text(body_html, paragraphs=True)
     published = _published(entry, first_seen)
-    language = (feed.language or feed_language or "").split("-")[0].lower() or "und"
+    language = (feed.language or feed_language or "").split("-")[0].lower() \
+        or detect_language(f"{title} {summary} {body[:2000]}")
     categories = tuple(dict.fromkeys(
         clean_text(tag.get("term", "")) for tag in entry.get("tags", []) or [] if tag.get("term")
     ))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import feedparser
 
 from ..errors import FeedError
+from ..models import FeedSource, Story
+from .normalise import normalise_entry
+
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class ParsedFeed:
 
 def parse_feed(url: str, body: bytes, headers: dict[str, str]) -> ParsedFeed:
     """Parse a feed body; a feed with nothing recoverable raises FeedError."""
+    if not body.strip():
+        raise FeedError(url, "empty body")
     response_headers = {k.lower(): v for k, v in headers.items()}
     response_headers.setdefault("content-location", url)
     try:
@@ -31,16 +39,41 @@ def parse_feed(url: str, body: bytes, headers: dict[str, str]) -> ParsedFeed:
         raise FeedError(url, f"could not be parsed ({exc})") from exc
     warning = None
     if parsed.get("bozo"):
-        warning = f"malformed feed: {parsed.get('bozo_exception')}"
-    version = parsed.get("version") or ""
+        warning = f"malformed feed, kept what could be read: {parsed.get('bozo_exception')}"
     if not parsed.entries:
-        if warning:
-            raise FeedError(url, f"not a valid feed ({warning.removeprefix('malformed feed: ')})")
-        if not version:
+        if _HTML_START.match(body[:2048]) or "html" in response_headers.get("content-type", ""):
+            raise FeedError(url, "an HTML page, not a feed")
+        if parsed.get("bozo"):
+            raise FeedError(url, f"not a valid feed ({parsed.get('bozo_exception')})")
+        if not parsed.get("version"):
             raise FeedError(url, "not an RSS or Atom feed")
     feed = parsed.get("feed", {})
-    language = feed.get("language") or None
-    return ParsedFeed(
-        title=str(feed.get("title", "")), language=language, entries=list(parsed.entries),
-        warning=warning,
-    )
+    return ParsedFeed(title=str(feed.get("title", "")), language=feed.get("language") or None,
+                      entries=list(parsed.entries), warning=warning)
+
+
+@dataclass(frozen=True)
+class FeedStories:
+    """What one feed body gave: its stories, the entries skipped, a warning or an error."""
+
+    stories: tuple[Story, ...] = ()
+    skipped: int = 0
+    warning: str | None = None
+    error: str | None = None
+
+
+def stories_from_body(feed: FeedSource, body: bytes, headers: dict[str, str],
+                      now: datetime) -> FeedStories:
+    """Parse and normalise one feed (runs in a worker process: returns, never raises)."""
+    try:
+        parsed = parse_feed(feed.url, body, headers)
+    except FeedError as exc:
+        return FeedStories(error=exc.reason)
+    stories, skipped = [], 0
+    for entry in parsed.entries:
+        story = normalise_entry(entry, feed, parsed.language, now)
+        if story is None:
+            skipped += 1
+        else:
+            stories.append(story)
+    return FeedStories(tuple(stories), skipped, parsed.warning)

@@ -30,6 +30,9 @@ class FeedState:
     last_error_at: datetime | None
     consecutive_failures: int
     items_seen: int
+    moved_to: str | None = None
+    disabled_at: datetime | None = None
+    note: str | None = None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,16 +80,33 @@ class Store:
 
     def record_feed_success(
         self, url: str, name: str, *, etag: str | None, last_modified: str | None,
-        items: int, now: datetime,
+        items: int, now: datetime, moved_to: str | None = None,
     ) -> None:
+        values: dict[str, Any] = dict(
+            etag=etag, last_modified=last_modified, last_success=now,
+            consecutive_failures=0, items_seen=t.feeds.c.items_seen + items,
+        )
+        if moved_to:
+            values.update(moved_to=moved_to,
+                          note=f"moved permanently to {moved_to} on {now:%Y-%m-%d}: "
+                               "update the configuration")
         with self.engine.begin() as conn:
             self._ensure_feed(conn, url, name)
-            conn.execute(
-                update(t.feeds).where(t.feeds.c.url == url).values(
-                    etag=etag, last_modified=last_modified, last_success=now,
-                    consecutive_failures=0, items_seen=t.feeds.c.items_seen + items,
-                )
-            )
+            conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(**values))
+
+    def disable_feed(self, url: str, name: str, *, note: str, now: datetime) -> None:
+        """Stop fetching a feed (410 Gone) until `newsletter feeds enable`."""
+        with self.engine.begin() as conn:
+            self._ensure_feed(conn, url, name)
+            conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(
+                disabled_at=now, note=note, last_error=note, last_error_at=now,
+                consecutive_failures=t.feeds.c.consecutive_failures + 1))
+
+    def enable_feed(self, url: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(
+                disabled_at=None, moved_to=None, note=None, consecutive_failures=0))
+        return bool(result.rowcount)
 
     def record_feed_failure(self, url: str, name: str, *, error: str, now: datetime) -> None:
         with self.engine.begin() as conn:
@@ -107,37 +127,52 @@ class Store:
 
     # -- stories ---------------------------------------------------------------
 
-    def add_stories(self, stories: Iterable[Story], now: datetime) -> int:
+    def add_stories(self, stories: Sequence[Story], now: datetime) -> int:
         """Store new stories; a story seen again (same id or URL) only gains a source.
 
+        One transaction and a handful of queries per call, whatever the number of stories.
         Returns how many stories were new.
         """
-        new = 0
+        if not stories:
+            return 0
+        c, src = t.stories.c, t.story_sources.c
         with self.engine.begin() as conn:
+            ids = {s.id for s in stories}
+            urls = {s.url for s in stories}
+            known: dict[str, str] = {}  # id or url -> stored id
+            for chunk in _chunks(sorted(ids), 500):
+                known.update({r.id: r.id for r in conn.execute(select(c.id).where(c.id.in_(chunk)))})
+            for chunk in _chunks(sorted(urls), 500):
+                for r in conn.execute(select(c.id, c.url).where(c.url.in_(chunk))):
+                    known.setdefault(r.url, r.id)
+            new_rows: list[dict[str, Any]] = []
+            fill_body: list[tuple[str, str]] = []
+            sources: dict[tuple[str, str], dict[str, str]] = {}
             for story in stories:
-                existing = conn.execute(
-                    select(t.stories.c.id).where(
-                        (t.stories.c.id == story.id) | (t.stories.c.url == story.url)
-                    )
-                ).scalar()
-                story_id = existing or story.id
-                if existing is None:
-                    conn.execute(insert(t.stories).values(_story_row(story, now)))
-                    new += 1
+                stored = known.get(story.id) or known.get(story.url)
+                if stored is None:
+                    stored = story.id
+                    known[story.id] = known[story.url] = stored
+                    new_rows.append(_story_row(story, now))
                 elif story.body:
-                    conn.execute(update(t.stories).where(
-                        (t.stories.c.id == story_id) & (t.stories.c.body == "")
-                    ).values(body=story.body))
-                known = conn.execute(select(t.story_sources.c.story_id).where(
-                    (t.story_sources.c.story_id == story_id)
-                    & (t.story_sources.c.feed_url == story.source.feed_url)
-                )).first()
-                if not known:
-                    conn.execute(insert(t.story_sources).values(
-                        story_id=story_id, feed_url=story.source.feed_url,
-                        source_name=story.source.name, url=story.url,
-                    ))
-        return new
+                    fill_body.append((stored, story.body))
+                sources.setdefault((stored, story.source.feed_url), dict(
+                    story_id=stored, feed_url=story.source.feed_url,
+                    source_name=story.source.name, url=story.url))
+            if new_rows:
+                conn.execute(insert(t.stories), new_rows)
+            for stored, body in fill_body:
+                conn.execute(update(t.stories).where((c.id == stored) & (c.body == ""))
+                             .values(body=body))
+            story_ids = sorted({sid for sid, _ in sources})
+            existing: set[tuple[str, str]] = set()
+            for chunk in _chunks(story_ids, 500):
+                existing.update((r.story_id, r.feed_url) for r in conn.execute(
+                    select(src.story_id, src.feed_url).where(src.story_id.in_(chunk))))
+            fresh = [row for key, row in sources.items() if key not in existing]
+            if fresh:
+                conn.execute(insert(t.story_sources), fresh)
+        return len(new_rows)
 
     def stories_between(self, start: datetime, end: datetime) -> list[Story]:
         """Stories published in [start, end), each once, with its first source.
@@ -373,6 +408,11 @@ class Store:
             rows = conn.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
                                 ).mappings().all()
         return [dict(r) for r in rows]
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _story_row(story: Story, now: datetime) -> dict[str, Any]:

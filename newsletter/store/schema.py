@@ -56,6 +56,9 @@ feeds = Table(
     Column("last_error_at", UTCDateTime()),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
+    Column("moved_to", String(2000)),  # after a 301/308: fetched from here from then on
+    Column("disabled_at", UTCDateTime()),  # after a 410 Gone
+    Column("note", Text),
 )
 
 stories = Table(

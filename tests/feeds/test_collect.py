@@ -3,16 +3,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from newsletter.demo import SampleFeedServer, sample_feeds
-from newsletter.feeds import collect
+from newsletter.feeds import CollectResult, CollectSettings, FetchSettings, collect
 from newsletter.models import FeedSource
 from newsletter.store import Store
 
 NOW = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
 
 
-def _collect(store: Store, feeds: tuple[FeedSource, ...]):  # type: ignore[no-untyped-def]
-    return collect(store, feeds, now=NOW, user_agent="test", timeout=(2, 5),
-                   max_bytes=5_000_000, workers=4)
+def _collect(store: Store, feeds: tuple[FeedSource, ...]) -> CollectResult:
+    return collect(store, feeds, now=NOW, settings=CollectSettings(
+        user_agent="test", workers=4, fetch=FetchSettings(connect_timeout=2, read_timeout=5)))
 
 
 def test_sample_feeds_land_and_the_broken_ones_are_named(
