@@ -117,11 +117,14 @@ def run_command(config: Config, issue_date: date | None, dry_run: bool, as_json:
 def _print_report(report: RunReport, config: Config) -> None:
     echo = click.echo
     echo(f"{config.newsletter.name} — issue of {report.issue_date}")
-    echo(f"feeds:   {len(report.feeds_ok)} ok, {len(report.feeds_failed)} failed")
+    disabled = f", {len(report.feeds_disabled)} disabled" if report.feeds_disabled else ""
+    echo(f"feeds:   {len(report.feeds_ok)} ok, {len(report.feeds_failed)} failed{disabled}")
     for url in report.feeds_ok:
         echo(f"  ok     {url}")
     for url, reason in report.feeds_failed:
         echo(f"  FAILED {url}: {reason}")
+    for url, reason in report.feeds_disabled:
+        echo(f"  DISABLED {url}: {reason} (newsletter feeds enable URL)")
     if report.entries_skipped:
         echo(f"  {report.entries_skipped} entries skipped (neither title nor link)")
     echo(f"stories: {report.stories_seen} seen in the issue window ({report.stories_new} new)")

@@ -178,6 +178,7 @@ class RunReport:
     issue_date: date | None = None
     feeds_ok: list[str] = field(default_factory=list)
     feeds_failed: list[tuple[str, str]] = field(default_factory=list)
+    feeds_disabled: list[tuple[str, str]] = field(default_factory=list)
     entries_skipped: int = 0
     stories_seen: int = 0
     stories_new: int = 0
@@ -199,6 +200,7 @@ class RunReport:
             "issue_date": self.issue_date.isoformat() if self.issue_date else None,
             "feeds_ok": self.feeds_ok,
             "feeds_failed": [{"url": u, "reason": r} for u, r in self.feeds_failed],
+            "feeds_disabled": [{"url": u, "reason": r} for u, r in self.feeds_disabled],
             "entries_skipped": self.entries_skipped,
             "stories_seen": self.stories_seen,
             "stories_new": self.stories_new,

@@ -221,6 +221,7 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
                                   progress=progress)
         report.feeds_ok = collected.ok + collected.not_modified
         report.feeds_failed = collected.failed
+        report.feeds_disabled = collected.disabled
         report.entries_skipped = collected.skipped_entries
         report.stories_new = collected.new_stories
         report.notes += [f"{url}: {warning}" for url, warning in collected.warnings]

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+import requests
 
 from ..errors import FeedError, FeedGone
 from ..models import FeedSource
-from ..store import FeedState, Store
+from ..store import FeedResult, FeedState, Store
 from .fetch import FetchSettings, HostLimiter, fetch_feed, make_session
 from .parse import FeedStories, stories_from_body
 
@@ -88,28 +91,41 @@ def collect(store: Store, feeds: Sequence[FeedSource], *, now: datetime,
     parsers = _parse_pool(settings.parse_processes, len(active))
     threads = ThreadPoolExecutor(max_workers=min(settings.workers, len(active)),
                                  thread_name_prefix="fetch")
+    # Fetch threads never wait for parsing: they hand bodies to the pool and move on;
+    # every finished feed arrives here, and the store is written from this thread only.
+    done: queue.Queue[_Outcome | _Unparsed] = queue.Queue()
 
-    def one(feed: FeedSource) -> _Outcome:
-        return _collect_one(feed, states.get(feed.url), session, limiter, parsers,
-                            settings.fetch, deadline, now)
+    def one(feed: FeedSource) -> None:
+        try:
+            _fetch_one(feed, states.get(feed.url), session, limiter, parsers, settings.fetch,
+                       deadline, now, done.put)
+        except Exception as exc:  # a bug for one feed must not lose the others
+            done.put(_Outcome(feed, FeedStories(error=f"internal error: {exc!r}")))
 
-    futures: dict[Future[_Outcome], FeedSource] = {threads.submit(one, f): f for f in active}
+    for feed in active:
+        threads.submit(one, feed)
+    remaining = set(f.url for f in active)
     try:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=max(0.0, deadline - time.monotonic()),
-                                 return_when="FIRST_COMPLETED")
-            if not done:
+        while remaining:
+            try:
+                items = [done.get(timeout=max(0.0, deadline - time.monotonic()))]
+            except queue.Empty:
                 break
-            for future in done:
-                _record(store, future.result(), result, now)
+            while True:  # take everything already finished: one transaction for the lot
+                try:
+                    items.append(done.get_nowait())
+                except queue.Empty:
+                    break
+            outcomes = [i.parse(now) if isinstance(i, _Unparsed) else i for i in items]
+            _record(store, outcomes, result, now)
+            for outcome in outcomes:
+                remaining.discard(outcome.feed.url)
                 if progress:
-                    progress(futures[future].url)
-        for future in pending:
-            feed = futures[future]
-            reason = f"not finished before the collection deadline ({settings.deadline:.0f} s)"
-            store.record_feed_failure(feed.url, feed.name, error=reason, now=now)
-            result.failed.append((feed.url, reason))
+                    progress(outcome.feed.url)
+        reason = f"not finished before the collection deadline ({settings.deadline:.0f} s)"
+        late = [_Outcome(f, FeedStories(error=reason)) for f in active if f.url in remaining]
+        if late:
+            _record(store, late, result, now)
     finally:
         threads.shutdown(wait=False, cancel_futures=True)
         if parsers is not None:
@@ -118,54 +134,75 @@ def collect(store: Store, feeds: Sequence[FeedSource], *, now: datetime,
     return result
 
 
-def _collect_one(feed: FeedSource, state: FeedState | None, session: object,
-                 limiter: HostLimiter, parsers: Executor | None, settings: FetchSettings,
-                 deadline: float, now: datetime) -> _Outcome:
+@dataclass(frozen=True)
+class _Unparsed:
+    """A fetched body whose worker process failed: parsed by the collecting thread."""
+
+    outcome: _Outcome
+    body: bytes
+    headers: dict[str, str]
+
+    def parse(self, now: datetime) -> _Outcome:
+        parsed = stories_from_body(self.outcome.feed, self.body, self.headers, now)
+        return replace(self.outcome, parsed=parsed)
+
+
+def _fetch_one(feed: FeedSource, state: FeedState | None, session: requests.Session,
+               limiter: HostLimiter, parsers: Executor | None, settings: FetchSettings,
+               deadline: float, now: datetime, deliver: Callable[[_Outcome | _Unparsed], None]
+               ) -> None:
     url = (state.moved_to if state else None) or feed.url
     try:
         fetched = fetch_feed(
-            session, url, etag=state.etag if state else None,  # type: ignore[arg-type]
+            session, url, etag=state.etag if state else None,
             last_modified=state.last_modified if state else None,
             settings=settings, limiter=limiter, deadline=deadline)
     except FeedGone as exc:
-        return _Outcome(feed, FeedStories(error=exc.reason), gone=True)
+        deliver(_Outcome(feed, FeedStories(error=exc.reason), gone=True))
+        return
     except FeedError as exc:
-        return _Outcome(feed, FeedStories(error=exc.reason))
+        deliver(_Outcome(feed, FeedStories(error=exc.reason)))
+        return
+    base = _Outcome(feed, etag=fetched.etag, last_modified=fetched.last_modified,
+                    moved_to=fetched.moved_to, not_modified=fetched.body is None)
     if fetched.body is None:
-        return _Outcome(feed, etag=fetched.etag, last_modified=fetched.last_modified,
-                        moved_to=fetched.moved_to, not_modified=True)
+        deliver(base)
+        return
+    body, headers = fetched.body, fetched.headers
     if parsers is None:
-        parsed = stories_from_body(feed, fetched.body, fetched.headers, now)
-    else:
-        job = parsers.submit(stories_from_body, feed, fetched.body, fetched.headers, now)
+        deliver(replace(base, parsed=stories_from_body(feed, body, headers, now)))
+        return
+
+    def parsed(job: Future[FeedStories]) -> None:
         try:
-            parsed = job.result(timeout=max(0.0, deadline - time.monotonic()))
-        except TimeoutError:
-            parsed = FeedStories(error="parsing not finished before the collection deadline")
-        except Exception as exc:  # a crashed worker process must not end the collection
-            parsed = FeedStories(error=f"parser failed ({type(exc).__name__}: {exc})")
-    return _Outcome(feed, parsed, fetched.etag, fetched.last_modified, fetched.moved_to)
+            deliver(replace(base, parsed=job.result()))
+        except Exception:  # noqa: BLE001 - a crashed or broken worker: parse in-process
+            deliver(_Unparsed(base, body, headers))
+
+    try:
+        parsers.submit(stories_from_body, feed, body, headers, now).add_done_callback(parsed)
+    except Exception:  # noqa: BLE001 - the pool is broken or shut down
+        deliver(_Unparsed(base, body, headers))
 
 
-def _record(store: Store, outcome: _Outcome, result: CollectResult, now: datetime) -> None:
-    feed, parsed = outcome.feed, outcome.parsed
-    if outcome.gone:
-        store.disable_feed(feed.url, feed.name, note=parsed.error or "gone", now=now)
-        result.failed.append((feed.url, parsed.error or "gone"))
-        return
-    if parsed.error is not None:
-        store.record_feed_failure(feed.url, feed.name, error=parsed.error, now=now)
-        result.failed.append((feed.url, parsed.error))
-        return
-    result.new_stories += store.add_stories(parsed.stories, now)
-    store.record_feed_success(feed.url, feed.name, etag=outcome.etag,
-                              last_modified=outcome.last_modified, items=len(parsed.stories),
-                              now=now, moved_to=outcome.moved_to)
-    (result.not_modified if outcome.not_modified else result.ok).append(feed.url)
-    result.stories += len(parsed.stories)
-    result.skipped_entries += parsed.skipped
-    if parsed.warning:
-        result.warnings.append((feed.url, parsed.warning))
-    if outcome.moved_to:
-        result.warnings.append((feed.url, f"moved permanently to {outcome.moved_to}; "
-                                          "update the configuration"))
+def _record(store: Store, outcomes: list[_Outcome], result: CollectResult,
+            now: datetime) -> None:
+    """Write a batch of finished feeds in one transaction, and count them in the report."""
+    rows = [FeedResult(
+        url=o.feed.url, name=o.feed.name, stories=o.parsed.stories, etag=o.etag,
+        last_modified=o.last_modified, moved_to=o.moved_to, error=o.parsed.error, gone=o.gone,
+    ) for o in outcomes]
+    for outcome, new in zip(outcomes, store.save_feed_results(rows, now), strict=True):
+        feed, parsed = outcome.feed, outcome.parsed
+        if parsed.error is not None:
+            result.failed.append((feed.url, parsed.error))
+            continue
+        result.new_stories += new
+        (result.not_modified if outcome.not_modified else result.ok).append(feed.url)
+        result.stories += len(parsed.stories)
+        result.skipped_entries += parsed.skipped
+        if parsed.warning:
+            result.warnings.append((feed.url, parsed.warning))
+        if outcome.moved_to:
+            result.warnings.append((feed.url, f"moved permanently to {outcome.moved_to}; "
+                                              "update the configuration"))

@@ -1,5 +1,5 @@
 """The store: SQLAlchemy Core tables and the queries the pipeline needs."""
 
-from .repo import FeedState, Store
+from .repo import FeedResult, FeedState, Store
 
-__all__ = ["FeedState", "Store"]
+__all__ = ["FeedResult", "FeedState", "Store"]

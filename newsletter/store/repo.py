@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,20 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..errors import StoreError
 from ..models import DeliveryStatus, RenderedIssue, SourceRef, Story, Subscriber
 from . import schema as t
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """One feed's outcome in a collection, to be written to the store."""
+
+    url: str
+    name: str
+    stories: Sequence[Story] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+    error: str | None = None
+    gone: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _wrapped(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the store failed in {method.__name__}: "
+                             f"{getattr(exc, 'orig', None) or exc}") from exc
+    return call
+
+
+def _store_errors(cls: type) -> type:
+    """Every public method turns database errors into StoreError (the edge of the store)."""
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_"):
+            setattr(cls, name, _wrapped(value))
+    return cls
+
+
+@_store_errors
 class Store:
     """Persistent state: feeds, stories, issues, subscribers, the delivery ledger, runs."""
 
@@ -59,6 +94,7 @@ class Store:
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
             t.metadata.create_all(engine)
+            t.upgrade_columns(engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store at {url}: {exc}") from exc
         return cls(engine)
@@ -77,30 +113,6 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.feeds).order_by(t.feeds.c.url)).mappings().all()
         return [FeedState(**r) for r in rows]
-
-    def record_feed_success(
-        self, url: str, name: str, *, etag: str | None, last_modified: str | None,
-        items: int, now: datetime, moved_to: str | None = None,
-    ) -> None:
-        values: dict[str, Any] = dict(
-            etag=etag, last_modified=last_modified, last_success=now,
-            consecutive_failures=0, items_seen=t.feeds.c.items_seen + items,
-        )
-        if moved_to:
-            values.update(moved_to=moved_to,
-                          note=f"moved permanently to {moved_to} on {now:%Y-%m-%d}: "
-                               "update the configuration")
-        with self.engine.begin() as conn:
-            self._ensure_feed(conn, url, name)
-            conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(**values))
-
-    def disable_feed(self, url: str, name: str, *, note: str, now: datetime) -> None:
-        """Stop fetching a feed (410 Gone) until `newsletter feeds enable`."""
-        with self.engine.begin() as conn:
-            self._ensure_feed(conn, url, name)
-            conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(
-                disabled_at=now, note=note, last_error=note, last_error_at=now,
-                consecutive_failures=t.feeds.c.consecutive_failures + 1))
 
     def enable_feed(self, url: str) -> bool:
         with self.engine.begin() as conn:
@@ -133,46 +145,36 @@ class Store:
         One transaction and a handful of queries per call, whatever the number of stories.
         Returns how many stories were new.
         """
-        if not stories:
-            return 0
-        c, src = t.stories.c, t.story_sources.c
         with self.engine.begin() as conn:
-            ids = {s.id for s in stories}
-            urls = {s.url for s in stories}
-            known: dict[str, str] = {}  # id or url -> stored id
-            for chunk in _chunks(sorted(ids), 500):
-                known.update({r.id: r.id for r in conn.execute(select(c.id).where(c.id.in_(chunk)))})
-            for chunk in _chunks(sorted(urls), 500):
-                for r in conn.execute(select(c.id, c.url).where(c.url.in_(chunk))):
-                    known.setdefault(r.url, r.id)
-            new_rows: list[dict[str, Any]] = []
-            fill_body: list[tuple[str, str]] = []
-            sources: dict[tuple[str, str], dict[str, str]] = {}
-            for story in stories:
-                stored = known.get(story.id) or known.get(story.url)
-                if stored is None:
-                    stored = story.id
-                    known[story.id] = known[story.url] = stored
-                    new_rows.append(_story_row(story, now))
-                elif story.body:
-                    fill_body.append((stored, story.body))
-                sources.setdefault((stored, story.source.feed_url), dict(
-                    story_id=stored, feed_url=story.source.feed_url,
-                    source_name=story.source.name, url=story.url))
-            if new_rows:
-                conn.execute(insert(t.stories), new_rows)
-            for stored, body in fill_body:
-                conn.execute(update(t.stories).where((c.id == stored) & (c.body == ""))
-                             .values(body=body))
-            story_ids = sorted({sid for sid, _ in sources})
-            existing: set[tuple[str, str]] = set()
-            for chunk in _chunks(story_ids, 500):
-                existing.update((r.story_id, r.feed_url) for r in conn.execute(
-                    select(src.story_id, src.feed_url).where(src.story_id.in_(chunk))))
-            fresh = [row for key, row in sources.items() if key not in existing]
-            if fresh:
-                conn.execute(insert(t.story_sources), fresh)
-        return len(new_rows)
+            return _insert_stories(conn, stories, now)
+
+    def save_feed_results(self, results: Sequence[FeedResult], now: datetime) -> list[int]:
+        """Write what a collection got from several feeds, in one transaction.
+
+        Returns the number of new stories of each result.
+        """
+        new = []
+        with self.engine.begin() as conn:
+            for r in results:
+                self._ensure_feed(conn, r.url, r.name)
+                values: dict[str, Any]
+                if r.error is None:
+                    new.append(_insert_stories(conn, r.stories, now))
+                    values = dict(etag=r.etag, last_modified=r.last_modified, last_success=now,
+                                  consecutive_failures=0,
+                                  items_seen=t.feeds.c.items_seen + len(r.stories))
+                    if r.moved_to:
+                        values.update(moved_to=r.moved_to,
+                                      note=f"moved permanently to {r.moved_to} on {now:%Y-%m-%d}: "
+                                           "update the configuration")
+                else:
+                    new.append(0)
+                    values = dict(last_error=r.error, last_error_at=now,
+                                  consecutive_failures=t.feeds.c.consecutive_failures + 1)
+                    if r.gone:
+                        values.update(disabled_at=now, note=r.error)
+                conn.execute(update(t.feeds).where(t.feeds.c.url == r.url).values(**values))
+        return new
 
     def stories_between(self, start: datetime, end: datetime) -> list[Story]:
         """Stories published in [start, end), each once, with its first source.
@@ -408,6 +410,49 @@ class Store:
             rows = conn.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
                                 ).mappings().all()
         return [dict(r) for r in rows]
+
+
+def _insert_stories(conn: Any, stories: Sequence[Story], now: datetime) -> int:
+    """New stories inserted, known ones only gain a source; returns how many were new."""
+    if not stories:
+        return 0
+    c, src = t.stories.c, t.story_sources.c
+    ids = {s.id for s in stories}
+    urls = {s.url for s in stories}
+    known: dict[str, str] = {}  # id or url -> stored id
+    for chunk in _chunks(sorted(ids), 500):
+        known.update({r.id: r.id for r in conn.execute(select(c.id).where(c.id.in_(chunk)))})
+    for chunk in _chunks(sorted(urls), 500):
+        for r in conn.execute(select(c.id, c.url).where(c.url.in_(chunk))):
+            known.setdefault(r.url, r.id)
+    new_rows: list[dict[str, Any]] = []
+    fill_body: list[tuple[str, str]] = []
+    sources: dict[tuple[str, str], dict[str, str]] = {}
+    for story in stories:
+        stored = known.get(story.id) or known.get(story.url)
+        if stored is None:
+            stored = story.id
+            known[story.id] = known[story.url] = stored
+            new_rows.append(_story_row(story, now))
+        elif story.body:
+            fill_body.append((stored, story.body))
+        sources.setdefault((stored, story.source.feed_url), dict(
+            story_id=stored, feed_url=story.source.feed_url,
+            source_name=story.source.name, url=story.url))
+    if new_rows:
+        conn.execute(insert(t.stories), new_rows)
+    for stored, body in fill_body:
+        conn.execute(update(t.stories).where((c.id == stored) & (c.body == ""))
+                     .values(body=body))
+    story_ids = sorted({sid for sid, _ in sources})
+    existing: set[tuple[str, str]] = set()
+    for chunk in _chunks(story_ids, 500):
+        existing.update((r.story_id, r.feed_url) for r in conn.execute(
+            select(src.story_id, src.feed_url).where(src.story_id.in_(chunk))))
+    fresh = [row for key, row in sources.items() if key not in existing]
+    if fresh:
+        conn.execute(insert(t.story_sources), fresh)
+    return len(new_rows)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -148,3 +148,28 @@ runs = Table(
     Column("outcome", String(20), nullable=False, default="running"),
     Column("report_json", Text, nullable=False, default="{}"),
 )
+
+
+def upgrade_columns(engine: Any) -> list[str]:
+    """Add the nullable columns a newer version introduced to existing tables.
+
+    Returns the columns added. Anything else (a missing NOT NULL column, a changed type)
+    needs a real migration, and is left for the migration tool.
+    """
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    added = []
+    existing_tables = set(inspector.get_table_names())
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if table.name not in existing_tables:
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have or not column.nullable:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                added.append(f"{table.name}.{column.name}")
+    return added
