@@ -34,10 +34,14 @@ from newsletter.feeds import CollectSettings, FetchSettings, collect  # noqa: E4
 from newsletter.models import FeedSource  # noqa: E402
 from newsletter.store import Store  # noqa: E402
 
-WORDS = ("conseil ville budget port tempête vent côte marché banque taux emploi usine école "
-         "santé vaccin essai équipe finale match sommet océan accord député vote loi réforme "
-         "énergie solaire eau barrage récolte prix export route train aéroport grève salaire "
-         "données réseau start-up musée festival livre film théâtre quartier habitants maire").split()
+WORDS = (
+    "conseil", "ville", "budget", "port", "tempête", "vent", "côte", "marché", "banque", "taux",
+    "emploi", "usine", "école", "santé", "vaccin", "essai", "équipe", "finale", "match", "sommet",
+    "océan", "accord", "député", "vote", "loi", "réforme", "énergie", "solaire", "eau", "barrage",
+    "récolte", "prix", "export", "route", "train", "aéroport", "grève", "salaire", "données",
+    "réseau", "start-up", "musée", "festival", "livre", "film", "théâtre", "quartier", "habitants",
+    "maire",
+)
 
 
 def make_feed(n: int, items: int) -> bytes:

@@ -68,8 +68,11 @@ def clean_text(fragment: str, *, paragraphs: bool = False) -> str:
     With ``paragraphs`` the block breaks are kept as blank lines; otherwise all
     whitespace collapses to single spaces.
     """
-    text = _strip_tags(fragment or "")
-    if _MARKUP.search(text):  # markup that the feed escaped once more (&amp;lt;b&amp;gt;)
+    if not fragment:
+        return ""
+    plain = "<" not in fragment and "&" not in fragment  # nothing to parse
+    text = fragment if plain else _strip_tags(fragment)
+    if "<" in text and _MARKUP.search(text):  # markup that the feed escaped once more (&amp;lt;b&amp;gt;)
         text = _strip_tags(text)
     if not paragraphs:
         return _SPACES.sub(" ", text.replace("\n", " ")).strip()

@@ -45,3 +45,11 @@ def test_a_broken_opml_file_is_named(tmp_path: Path) -> None:
     bad.write_text("<opml><body><outline", encoding="utf-8")
     result = CliRunner().invoke(main, ["feeds", "import-opml", str(bad), "--config", str(config)])
     assert result.exit_code == 2 and str(bad) in result.output
+
+
+def test_feeds_enable_names_unknown_feeds(tmp_path: Path) -> None:
+    config = tmp_path / "newsletter.toml"
+    config.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n')
+    result = CliRunner().invoke(main, ["feeds", "enable", "https://nowhere.example/rss",
+                                       "--config", str(config)])
+    assert result.exit_code == 1 and "not known" in result.output
