@@ -23,8 +23,17 @@ _BOILERPLATE_INLINE = re.compile(
 )
 
 
+# "PARIS, 26 novembre (Agence) – ", "New Delhi, India (CNN) -- ", "(CNN)": a dateline.
+_DATELINE = re.compile(
+    r"^(?:[A-ZÀ-Ý][^()\n.!?,]{0,40},[^()\n.!?]{0,40}\s)?\((?:[A-ZÀ-Ý][\w .&'’-]{0,40})\)\s*"
+    r"(?:--|[-–—:])?\s*"
+    r"(?=[\"“«A-ZÀ-Ý0-9])"
+)
+
+
 def strip_boilerplate(text: str) -> str:
-    """Drop bylines, 'Read more' and 'The post … appeared first on …' lines."""
+    """Drop the dateline, bylines, 'Read more' and 'The post … appeared first on …' lines."""
+    text = _DATELINE.sub("", text.lstrip(), count=1)
     kept = []
     for paragraph in text.split("\n\n"):
         paragraph = _BOILERPLATE_INLINE.sub("", paragraph.strip()).strip()
@@ -44,7 +53,7 @@ def summarise(text: str, language: str, *, max_words: int, max_sentences: int = 
     used = 0
     for i in order:
         n = word_count(sentences[i])
-        if n < 4 and len(sentences) > 1:
+        if n < 6 and len(sentences) > 1:  # "Living under ISIS." says little alone
             continue
         if used + n <= max_words:
             chosen.append(i)
