@@ -72,15 +72,22 @@ def send(config: Config, issue_date: date | None, as_json: bool) -> None:
 @click.option("--explain", is_flag=True, help="Show every component of every score.")
 @click.option("--limit", default=30, show_default=True)
 def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> None:
-    """The ranked candidates of an issue."""
-    ranked = pipeline.rank_stage(config, _store(config), _date(config, issue_date))
+    """The ranked candidates of an issue, in the order the briefing takes them."""
+    ranked, blocked = pipeline.rank_stage(config, _store(config), _date(config, issue_date))
     for position, scored in enumerate(ranked[:limit], 1):
         lead = scored.cluster.lead
         sources = ", ".join(sorted(scored.cluster.source_names))
         click.echo(f"{position:>3}. {scored.score:8.4f}  {lead.title}  [{sources}]")
         if explain:
-            parts = " × ".join(f"{name} {value:.3f}" for name, value in scored.components)
-            click.echo(f"       = {parts}")
+            parts = " × ".join(f"{name} {value:.3f}" for name, value in scored.components
+                               if name not in ("redundancy", "pinned"))
+            extra = "".join(f"; {name} {value:g}" for name, value in scored.components
+                            if name in ("redundancy", "pinned"))
+            click.echo(f"       = {parts}{extra}")
+    if explain and blocked:
+        click.echo("blocked:")
+        for story, reason in blocked:
+            click.echo(f"  {story.title} ({story.url}): {reason}")
 
 
 @main.command()

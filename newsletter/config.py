@@ -67,6 +67,7 @@ class CurateSection:
     cluster_threshold: float = 0.3
     max_per_source: int = 3
     summary_words: int = 60
+    redundancy: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class OverridesSection:
+    # Editors' decisions; the same keys may also live in `file`, re-read at every build.
+    pin: tuple[str, ...] = ()
+    block_urls: tuple[str, ...] = ()
+    block_domains: tuple[str, ...] = ()
+    block_keywords: tuple[str, ...] = ()
+    file: str = "overrides.toml"
+
+
+OVERRIDE_LISTS = ("pin", "block_urls", "block_domains", "block_keywords")
+
+
+@dataclass(frozen=True)
 class DemoSection:
     # When not 0, collecting first serves the bundled sample feeds on 127.0.0.1:<port>
     # (dates moved to the issue date), so a demo config works offline after the demo.
@@ -126,6 +140,9 @@ class Config:
     security: SecuritySection = field(default_factory=SecuritySection)
     web: WebSection = field(default_factory=WebSection)
     demo: DemoSection = field(default_factory=DemoSection)
+    overrides: OverridesSection = field(default_factory=OverridesSection)
+    sections: tuple[tuple[str, float], ...] = ()  # [sections] name = weight
+    keywords: tuple[tuple[str, float], ...] = ()  # [keywords] word = factor
     feeds: tuple[FeedSource, ...] = ()
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "<defaults>"
@@ -180,8 +197,9 @@ class Config:
 _SECTIONS: dict[str, type] = {
     f.name: f.type if isinstance(f.type, type) else globals()[str(f.type)]
     for f in fields(Config)
-    if f.name not in ("feeds", "base_dir", "source")
+    if f.name not in ("feeds", "base_dir", "source", "overrides", "sections", "keywords")
 }
+_WEIGHT_TABLES = ("sections", "keywords")
 _FEED_KEYS = {"url": str, "name": str, "section": str, "weight": float, "language": str}
 
 
@@ -206,8 +224,14 @@ def config_from_dict(raw: dict[str, Any], *, source: str, base_dir: Path) -> Con
     for key, value in raw.items():
         if key == "feeds":
             continue
+        if key in _WEIGHT_TABLES:
+            sections[key] = _weights(value, key, source)
+            continue
+        if key == "overrides":
+            sections[key] = overrides_from_dict(value, f"{source}: [overrides]")
+            continue
         if key not in _SECTIONS:
-            known = ", ".join(sorted([*_SECTIONS, "feeds"]))
+            known = ", ".join(sorted([*_SECTIONS, *_WEIGHT_TABLES, "overrides", "feeds"]))
             raise ConfigError(f"{source}: unknown section [{key}] (known: {known})")
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: [{key}] must be a table")
@@ -216,6 +240,36 @@ def config_from_dict(raw: dict[str, Any], *, source: str, base_dir: Path) -> Con
     config = Config(**sections, feeds=feeds, base_dir=base_dir, source=source)
     _check_values(config)
     return config
+
+
+def _weights(values: Any, name: str, source: str) -> tuple[tuple[str, float], ...]:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table of name = number")
+    out = []
+    for key, value in values.items():
+        weight = _coerce(value, float, f"[{name}] {key!r}", source)
+        if weight < 0:
+            raise ConfigError(f"{source}: [{name}] {key!r} must not be negative")
+        out.append((key, weight))
+    return tuple(out)
+
+
+def overrides_from_dict(values: Any, where: str, *, allow_file: bool = True) -> OverridesSection:
+    """Editors' overrides, from [overrides] or from the overrides file."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where} must be a table")
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "file" and allow_file:
+            kwargs[key] = _coerce(value, str, "file", where)
+        elif key in OVERRIDE_LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{where} {key} must be a list of strings")
+            kwargs[key] = tuple(value)
+        else:
+            known = ", ".join([*OVERRIDE_LISTS, *(("file",) if allow_file else ())])
+            raise ConfigError(f"{where}: unknown key '{key}'", hint=f"known keys: {known}")
+    return OverridesSection(**kwargs)
 
 
 def _build_section(cls: type, name: str, values: dict[str, Any], source: str) -> Any:
@@ -305,6 +359,8 @@ def _check_values(c: Config) -> None:
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
             raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    if not 0 <= c.curate.redundancy <= 2:
+        raise bad("[curate] redundancy", "must be between 0 and 2")
     if c.collect.retries < 0 or c.collect.parse_processes < 0 or c.collect.backoff < 0:
         raise bad("[collect] retries, backoff and parse_processes", "must not be negative")
     for section, key in (("collect", "workers"), ("collect", "max_bytes"), ("curate", "max_items"),
@@ -337,6 +393,10 @@ def config_to_dict(config: Config) -> dict[str, Any]:
     for name in _SECTIONS:
         section = getattr(config, name)
         data[name] = {f.name: getattr(section, f.name) for f in fields(section)}
+    data["sections"] = dict(config.sections)
+    data["keywords"] = dict(config.keywords)
+    o = config.overrides
+    data["overrides"] = {k: list(getattr(o, k)) for k in OVERRIDE_LISTS} | {"file": o.file}
     data["feeds"] = [
         {k: v for k, v in vars(feed).items() if v is not None} for feed in config.feeds
     ]

@@ -5,20 +5,29 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .compose import MessageFactory, render_issue
-from .config import Config, parse_hhmm
-from .curate import CurateSettings, build_briefing, rank_stories
+from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
+from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .demo import SAMPLE_DATE, SampleFeedServer
-from .errors import NewsletterError, StoreError
+from .errors import ConfigError, NewsletterError, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
-from .models import Briefing, FeedSource, RenderedIssue, RunReport, ScoredCluster, Subscriber
+from .models import (
+    Briefing,
+    FeedSource,
+    RenderedIssue,
+    RunReport,
+    ScoredCluster,
+    Story,
+    Subscriber,
+)
 from .store import Store
 from .tokens import UNSUBSCRIBE, Tokens
 
@@ -92,9 +101,30 @@ def all_feeds(config: Config) -> tuple[FeedSource, ...]:
 # -- build ---------------------------------------------------------------------------------
 
 
+def editorial_rules(config: Config) -> EditorialRules:
+    """Weights from the config, and overrides from the config and the editors' file."""
+    o = config.overrides
+    lists = {k: list(getattr(o, k)) for k in OVERRIDE_LISTS}
+    path = config.path(o.file) if o.file else None
+    if path is not None and path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"overrides file {path}: {exc}") from exc
+        extra = overrides_from_dict(raw, str(path), allow_file=False)
+        for key in OVERRIDE_LISTS:
+            lists[key] += [v for v in getattr(extra, key) if v not in lists[key]]
+    return EditorialRules(
+        section_weights=config.sections, keyword_weights=config.keywords,
+        pins=tuple(lists["pin"]), block_urls=tuple(lists["block_urls"]),
+        block_domains=tuple(lists["block_domains"]), block_keywords=tuple(lists["block_keywords"]),
+    )
+
+
 def curate_settings(config: Config, language: str | None = None) -> CurateSettings:
     n, c = config.newsletter, config.curate
     return CurateSettings(
+        redundancy=c.redundancy, rules=editorial_rules(config),
         language=language or n.language, title=n.name, reading_minutes=n.reading_minutes,
         words_per_minute=config.words_per_minute, max_items=c.max_items,
         in_brief_items=c.in_brief_items, half_life_hours=c.half_life_hours,
@@ -107,10 +137,13 @@ def web_url(config: Config, issue_date: date) -> str:
     return f"{config.newsletter.public_url.rstrip('/')}/issues/{issue_date.isoformat()}"
 
 
-def rank_stage(config: Config, store: Store, issue_date: date) -> list[ScoredCluster]:
-    """The ranked candidates of an issue (for `rank --explain`)."""
+def rank_stage(config: Config, store: Store, issue_date: date
+               ) -> tuple[list[ScoredCluster], list[tuple[Story, str]]]:
+    """The ranked candidates of an issue, and the blocked stories (for `rank --explain`)."""
     start, end = issue_window(config, issue_date)
-    return rank_stories(store.stories_between(start, end), curate_settings(config), end)
+    stories = store.stories_between(start, end)
+    settings = curate_settings(config)
+    return rank_stories(stories, settings, end), blocked_stories(stories, settings)
 
 
 def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now

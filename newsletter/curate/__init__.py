@@ -1,5 +1,6 @@
 """Curation: sentences and words, clustering, ranking, summaries, the reading-time budget."""
 
-from .briefing import CurateSettings, build_briefing, rank_stories
+from .briefing import CurateSettings, blocked_stories, build_briefing, rank_stories
+from .rules import EditorialRules
 
-__all__ = ["CurateSettings", "build_briefing", "rank_stories"]
+__all__ = ["CurateSettings", "EditorialRules", "blocked_stories", "build_briefing", "rank_stories"]

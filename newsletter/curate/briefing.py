@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
 from .budget import fit_budget, reading_minutes
 from .cluster import cluster_stories
-from .rank import diversify, score_clusters
+from .rank import score_clusters, select
+from .rules import EditorialRules
 from .summarise import strip_boilerplate, summarise, truncate_words
 from .text import word_count
 
@@ -30,17 +31,35 @@ class CurateSettings:
     cluster_threshold: float
     max_per_source: int
     summary_words: int
+    redundancy: float = 0.5
+    rules: EditorialRules = field(default_factory=EditorialRules)
 
 
 def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: datetime
                  ) -> list[ScoredCluster]:
-    """Clustered, scored and diversified candidates, best first."""
-    clusters = cluster_stories(stories, threshold=settings.cluster_threshold,
+    """Clustered, scored and chosen candidates, best first (blocked stories left out)."""
+    allowed = [s for s in stories if settings.rules.blocked(s) is None]
+    clusters = cluster_stories(allowed, threshold=settings.cluster_threshold,
                                language=settings.language)
     ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,
-                            language=settings.language)
-    return diversify(ranked, max_per_source=settings.max_per_source,
-                     max_per_section=max(2, settings.max_items // 2))
+                            language=settings.language, rules=settings.rules)
+    return select(ranked, max_per_source=settings.max_per_source,
+                  max_per_section=max(2, settings.max_items // 2),
+                  redundancy=settings.redundancy,
+                  limit=settings.max_items + settings.in_brief_items)
+
+
+def blocked_stories(stories: Sequence[Story], settings: CurateSettings
+                    ) -> list[tuple[Story, str]]:
+    """The stories the editorial rules keep out, with the reason (for --explain)."""
+    seen: set[str] = set()
+    out = []
+    for story in stories:
+        reason = settings.rules.blocked(story)
+        if reason and story.id not in seen:
+            seen.add(story.id)
+            out.append((story, reason))
+    return out
 
 
 def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_date: date,

@@ -20,12 +20,12 @@ def cluster_stories(stories: Sequence[Story], *, threshold: float, language: str
     for story in stories:
         by_id.setdefault(story.id, []).append(story)
     ids = sorted(by_id, key=lambda i: (-by_id[i][0].published.timestamp(), i))
-    vectors = _tfidf({i: by_id[i][0] for i in ids})
+    vectors = tfidf_vectors({i: by_id[i][0] for i in ids})
     groups: list[list[str]] = []
     for story_id in ids:
         best, best_sim = None, threshold
         for group in groups:
-            sim = max(_cosine(vectors[story_id], vectors[other]) for other in group)
+            sim = max(cosine(vectors[story_id], vectors[other]) for other in group)
             if sim >= best_sim:
                 best, best_sim = group, sim
         if best is None:
@@ -46,7 +46,8 @@ def _lead_key(story: Story, language: str) -> tuple[object, ...]:
             story.published.timestamp(), story.source.name, story.id)
 
 
-def _tfidf(stories: dict[str, Story]) -> dict[str, dict[str, float]]:
+def tfidf_vectors(stories: dict[str, Story]) -> dict[str, dict[str, float]]:
+    """Unit TF-IDF vectors of each story's title (counted twice) and summary."""
     bags = {
         i: Counter(tokens(f"{s.title} {s.title} {s.summary}", s.language))
         for i, s in stories.items()
@@ -63,7 +64,7 @@ def _tfidf(stories: dict[str, Story]) -> dict[str, dict[str, float]]:
     return vectors
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(v * b.get(t, 0.0) for t, v in a.items())
