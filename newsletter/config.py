@@ -71,6 +71,15 @@ class CurateSection:
 
 
 @dataclass(frozen=True)
+class SummariesSection:
+    backend: str = "extractive"  # extractive | openai (any OpenAI-compatible endpoint)
+    base_url: str = "https://api.openai.com/v1"
+    model: str = ""
+    api_key_env: str = "NEWSLETTER_LLM_API_KEY"
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
 class DeliverySection:
     sender: str = "outbox"
     outbox_dir: str = "var/outbox"
@@ -134,6 +143,7 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     collect: CollectSection = field(default_factory=CollectSection)
     curate: CurateSection = field(default_factory=CurateSection)
+    summaries: SummariesSection = field(default_factory=SummariesSection)
     delivery: DeliverySection = field(default_factory=DeliverySection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
@@ -359,6 +369,10 @@ def _check_values(c: Config) -> None:
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
             raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    if c.summaries.backend not in ("extractive", "openai"):
+        raise bad("[summaries] backend", f"must be extractive or openai, got {c.summaries.backend!r}")
+    if c.summaries.backend == "openai" and not c.summaries.model:
+        raise bad("[summaries] model", "must name the model when backend = 'openai'")
     if not 0 <= c.curate.redundancy <= 2:
         raise bad("[curate] redundancy", "must be between 0 and 2")
     if c.collect.retries < 0 or c.collect.parse_processes < 0 or c.collect.backoff < 0:

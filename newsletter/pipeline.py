@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 from .compose import MessageFactory, render_issue
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
 from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
+from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .demo import SAMPLE_DATE, SampleFeedServer
 from .errors import ConfigError, NewsletterError, StoreError
@@ -146,12 +148,29 @@ def rank_stage(config: Config, store: Store, issue_date: date
     return rank_stories(stories, settings, end), blocked_stories(stories, settings)
 
 
-def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now
-                ) -> tuple[Briefing, RenderedIssue]:
+def chat_summariser(config: Config, store: Store, clock: Clock = utc_now) -> ChatSummariser | None:
+    """The abstractive summariser, when [summaries] backend = "openai"."""
+    s = config.summaries
+    if s.backend != "openai":
+        return None
+    key = os.environ.get(s.api_key_env, "")
+    if not key:
+        raise ConfigError(f"{config.source}: [summaries] backend = 'openai' but the environment "
+                          f"variable {s.api_key_env} (api_key_env) is empty")
+    cache = SummaryCache(store.cached_summary, lambda k, v: store.cache_summary(k, v, clock()))
+    return ChatSummariser(ChatSettings(s.base_url, s.model, key, s.timeout), cache)
+
+
+def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
+                notes: list[str] | None = None) -> tuple[Briefing, RenderedIssue]:
     """Build, render and store the issue (frozen at the cut-off: 'now' is the cut-off)."""
     start, end = issue_window(config, issue_date)
+    summariser = chat_summariser(config, store, clock)
     briefing = build_briefing(store.stories_between(start, end), curate_settings(config),
-                              issue_date=issue_date, now=end)
+                              issue_date=issue_date, now=end, summariser=summariser)
+    if summariser is not None and summariser.errors and notes is not None:
+        notes.append(f"{len(summariser.errors)} abstractive summaries failed; extractive ones "
+                     f"used instead (first: {summariser.errors[0]})")
     rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
                             web_url=web_url(config, issue_date))
     store.save_issue(rendered, briefing_to_dict(briefing), clock())
@@ -260,7 +279,8 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
         report.notes += [f"{url}: {warning}" for url, warning in collected.warnings]
         status = store.issue_status(issue_date, config.newsletter.language)
         if status in (None, "draft"):
-            briefing, issue = build_stage(config, store, issue_date, clock=clock)
+            briefing, issue = build_stage(config, store, issue_date, clock=clock,
+                                          notes=report.notes)
             _describe(report, briefing, issue)
         else:
             report.notes.append(f"the {issue_date} issue is already {status}: not rebuilt")

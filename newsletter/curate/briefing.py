@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
@@ -62,16 +62,30 @@ def blocked_stories(stories: Sequence[Story], settings: CurateSettings
     return out
 
 
+# Another way to summarise a story in at most N words (None: keep the extractive one).
+Summariser = Callable[[Story, int], str | None]
+
+
 def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_date: date,
-                   now: datetime) -> Briefing:
-    """The day's briefing from the stories of its window (pure: time is passed in)."""
+                   now: datetime, summariser: Summariser | None = None) -> Briefing:
+    """The day's briefing from the stories of its window (pure: time is passed in).
+
+    Summaries are extractive; a ``summariser`` (e.g. a language model) may rewrite
+    those of the items that made the cut, within the same word budget.
+    """
     ranked = rank_stories(stories, settings, now)
     limit = settings.max_items + settings.in_brief_items
+    leads = {s.cluster.lead.id: s.cluster.lead for s in ranked[:limit]}
     candidates = [_item(rank, scored, settings) for rank, scored in enumerate(ranked[:limit], 1)]
-    items, brief, words = fit_budget(
-        candidates, minutes=settings.reading_minutes, words_per_minute=settings.words_per_minute,
-        max_items=settings.max_items, in_brief_items=settings.in_brief_items,
-    )
+    items, brief, words = _fit(candidates, settings)
+    if summariser is not None and items:
+        rewritten = {}
+        for item in items:
+            text = summariser(leads[item.story_id], settings.summary_words)
+            if text and word_count(text) <= settings.summary_words:
+                rewritten[item.story_id] = replace(item, summary=text, summary_words=word_count(text))
+        candidates = [rewritten.get(c.story_id, c) for c in candidates]
+        items, brief, words = _fit(candidates, settings)
     headlines = [i.headline for i in items + brief]
     return Briefing(
         issue_date=issue_date,
@@ -84,6 +98,14 @@ def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_
         reading_minutes=reading_minutes(words, settings.words_per_minute),
         word_count=words,
         stories_seen=len({s.id for s in stories}),
+    )
+
+
+def _fit(candidates: list[BriefingItem], settings: CurateSettings
+         ) -> tuple[list[BriefingItem], list[BriefingItem], int]:
+    return fit_budget(
+        candidates, minutes=settings.reading_minutes, words_per_minute=settings.words_per_minute,
+        max_items=settings.max_items, in_brief_items=settings.in_brief_items,
     )
 
 

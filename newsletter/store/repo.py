@@ -385,6 +385,21 @@ class Store:
             ).all()
         return {str(status): int(n) for status, n in rows}
 
+    # -- summary cache ---------------------------------------------------------
+
+    def cached_summary(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.summary_cache.c.summary)
+                                .where(t.summary_cache.c.key == key)).scalar()
+
+    def cache_summary(self, key: str, summary: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(t.summary_cache.c.key)
+                                  .where(t.summary_cache.c.key == key)).first()
+            if not exists:
+                conn.execute(insert(t.summary_cache).values(key=key, summary=summary,
+                                                            created_at=now))
+
     # -- runs ------------------------------------------------------------------
 
     def start_run(self, command: str, issue_date: date | None, now: datetime) -> int:

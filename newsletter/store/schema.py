@@ -137,6 +137,15 @@ deliveries = Table(
     UniqueConstraint("issue_date", "subscriber_id", name="uq_delivery"),
 )
 
+# Abstractive summaries, by a hash of the model, the prompt and the article.
+summary_cache = Table(
+    "summary_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("summary", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,
