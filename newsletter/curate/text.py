@@ -81,7 +81,7 @@ def _stem(word: str, language: str) -> str:
 
 
 _GLUED = re.compile(r"(?<=[a-zà-ÿ])([.!?])(?=[A-ZÀ-Ý][a-zà-ÿ])")
-_BOUNDARY = re.compile(r"[.!?…]+(?:\u00a0?\s?[\"”»’)\]])*(?=\s+|$)|[\"”»’][.!?…]+(?=\s+|$)")
+_BOUNDARY = re.compile(r"[.!?…؟]+(?:\u00a0?\s?[\"”»’)\]])*(?=\s+|$)|[\"”»’][.!?…]+(?=\s+|$)")
 _OPENING = {"«": "»", "“": "”"}
 
 
@@ -102,8 +102,7 @@ def split_sentences(text: str, language: str) -> list[str]:
         if _inside_quote(candidate) or _ends_with_abbreviation(candidate, abbreviations):
             continue
         following = text[end:].lstrip()
-        if following and not (following[0].isupper() or following[0] in "«“\"'(—–-0123456789"
-                              or not following[0].isalpha()):
+        if following and following[0].islower():  # "etc., etc. et puis": no new sentence
             continue
         sentences.append(candidate.strip())
         start = end

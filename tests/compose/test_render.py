@@ -88,3 +88,9 @@ def test_inliner_never_touches_the_network() -> None:
             '<style>p { color: #112233; }</style></head><body><p>x</p></body></html>')
     out = inline_css(html)  # would hang or fail if it tried to fetch port 9
     assert 'style="color:#112233"' in out.replace(" ", "")
+
+
+def test_same_briefing_same_bytes() -> None:
+    a = render_issue(briefing(), postal_address="x", web_url="https://n.example/i")
+    b = render_issue(briefing(), postal_address="x", web_url="https://n.example/i")
+    assert a.html.encode() == b.html.encode() and a.text.encode() == b.text.encode()

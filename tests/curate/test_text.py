@@ -37,3 +37,15 @@ def test_tokens_drop_stopwords_and_elisions() -> None:
 
 def test_word_count_counts_words_not_punctuation() -> None:
     assert word_count("L'Étoile d'Anfa gagne 2-1 ! — enfin.") == 5
+
+
+def test_arabic_sentences_and_summary() -> None:
+    from newsletter.curate.summarise import summarise
+
+    text = ("أعلنت الحكومة عن إصلاح جديد للتعليم. وقال الوزير إن القرار نهائي؟ "
+            "ويبدأ التطبيق في الشهر المقبل في كل المدارس. ورحبت النقابات بالخطوة.")
+    assert split_sentences(text, "ar") == [
+        "أعلنت الحكومة عن إصلاح جديد للتعليم.", "وقال الوزير إن القرار نهائي؟",
+        "ويبدأ التطبيق في الشهر المقبل في كل المدارس.", "ورحبت النقابات بالخطوة."]
+    summary = summarise(text, "ar", max_words=20)
+    assert summary.startswith("أعلنت الحكومة") and word_count(summary) <= 20
