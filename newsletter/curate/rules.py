@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from ..feeds.normalise import canonical_url
 from ..models import Story
+from ..urls import canonical_url
 
 
 @dataclass(frozen=True)

@@ -202,12 +202,12 @@ def _record(store: Store, outcomes: list[_Outcome], result: CollectResult,
         url=o.feed.url, name=o.feed.name, stories=o.parsed.stories, etag=o.etag,
         last_modified=o.last_modified, moved_to=o.moved_to, error=o.parsed.error, gone=o.gone,
     ) for o in outcomes]
-    for outcome, new in zip(outcomes, store.save_feed_results(rows, now), strict=True):
+    result.new_stories += store.save_feed_results(rows, now)
+    for outcome in outcomes:
         feed, parsed = outcome.feed, outcome.parsed
         if parsed.error is not None:
             result.failed.append((feed.url, parsed.error))
             continue
-        result.new_stories += new
         (result.not_modified if outcome.not_modified else result.ok).append(feed.url)
         result.stories += len(parsed.stories)
         result.skipped_entries += parsed.skipped

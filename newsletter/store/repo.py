@@ -148,18 +148,18 @@ class Store:
         with self.engine.begin() as conn:
             return _insert_stories(conn, stories, now)
 
-    def save_feed_results(self, results: Sequence[FeedResult], now: datetime) -> list[int]:
+    def save_feed_results(self, results: Sequence[FeedResult], now: datetime) -> int:
         """Write what a collection got from several feeds, in one transaction.
 
-        Returns the number of new stories of each result.
+        Returns how many stories were new.
         """
-        new = []
         with self.engine.begin() as conn:
+            new = _insert_stories(conn, [s for r in results if r.error is None for s in r.stories],
+                                  now)
             for r in results:
                 self._ensure_feed(conn, r.url, r.name)
                 values: dict[str, Any]
                 if r.error is None:
-                    new.append(_insert_stories(conn, r.stories, now))
                     values = dict(etag=r.etag, last_modified=r.last_modified, last_success=now,
                                   consecutive_failures=0,
                                   items_seen=t.feeds.c.items_seen + len(r.stories))
@@ -168,7 +168,6 @@ class Store:
                                       note=f"moved permanently to {r.moved_to} on {now:%Y-%m-%d}: "
                                            "update the configuration")
                 else:
-                    new.append(0)
                     values = dict(last_error=r.error, last_error_at=now,
                                   consecutive_failures=t.feeds.c.consecutive_failures + 1)
                     if r.gone:
