@@ -80,6 +80,12 @@ class SummariesSection:
 
 
 @dataclass(frozen=True)
+class RenderSection:
+    inliner: str = "premailer"  # premailer | css-inline (optional, faster)
+    max_html_bytes: int = 90_000  # beyond, the lowest-ranked stories go to the web version
+
+
+@dataclass(frozen=True)
 class DeliverySection:
     sender: str = "outbox"
     outbox_dir: str = "var/outbox"
@@ -144,6 +150,7 @@ class Config:
     collect: CollectSection = field(default_factory=CollectSection)
     curate: CurateSection = field(default_factory=CurateSection)
     summaries: SummariesSection = field(default_factory=SummariesSection)
+    render: RenderSection = field(default_factory=RenderSection)
     delivery: DeliverySection = field(default_factory=DeliverySection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
@@ -369,6 +376,10 @@ def _check_values(c: Config) -> None:
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
             raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    if c.render.inliner not in ("premailer", "css-inline"):
+        raise bad("[render] inliner", f"must be premailer or css-inline, got {c.render.inliner!r}")
+    if not 20_000 <= c.render.max_html_bytes <= 100_000:
+        raise bad("[render] max_html_bytes", "must be between 20000 and 100000 (Gmail clips ~102 KB)")
     if c.summaries.backend not in ("extractive", "openai"):
         raise bad("[summaries] backend", f"must be extractive or openai, got {c.summaries.backend!r}")
     if c.summaries.backend == "openai" and not c.summaries.model:

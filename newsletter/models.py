@@ -130,6 +130,8 @@ class RenderedIssue:
     preheader: str
     html: str
     text: str
+    web_html: str = ""  # the web version: every story, when the email had to leave some out
+    moved_online: int = 0  # stories only in the web version (the email's size limit)
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,9 @@ def curate_settings(config: Config, language: str | None = None) -> CurateSettin
     )
 
 
-def web_url(config: Config, issue_date: date) -> str:
-    return f"{config.newsletter.public_url.rstrip('/')}/issues/{issue_date.isoformat()}"
+def web_url(config: Config, issue_date: date, language: str | None = None) -> str:
+    base = f"{config.newsletter.public_url.rstrip('/')}/issues/{issue_date.isoformat()}"
+    return base if language in (None, config.newsletter.language) else f"{base}?lang={language}"
 
 
 def rank_stage(config: Config, store: Store, issue_date: date
@@ -161,20 +162,49 @@ def chat_summariser(config: Config, store: Store, clock: Clock = utc_now) -> Cha
     return ChatSummariser(ChatSettings(s.base_url, s.model, key, s.timeout), cache)
 
 
+def issue_languages(config: Config, store: Store) -> list[str]:
+    """The newsletter's language first, then every other language a subscriber chose."""
+    main = config.newsletter.language
+    return [main, *sorted(store.subscriber_languages() - {main})]
+
+
 def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
                 notes: list[str] | None = None) -> tuple[Briefing, RenderedIssue]:
-    """Build, render and store the issue (frozen at the cut-off: 'now' is the cut-off)."""
+    """Build, render and store the issue, once per language (frozen at the cut-off).
+
+    Returns the issue in the newsletter's language. A language with no story of its own
+    is not built: its subscribers get the newsletter's language.
+    """
+    notes = notes if notes is not None else []
     start, end = issue_window(config, issue_date)
+    stories = store.stories_between(start, end)
     summariser = chat_summariser(config, store, clock)
-    briefing = build_briefing(store.stories_between(start, end), curate_settings(config),
-                              issue_date=issue_date, now=end, summariser=summariser)
-    if summariser is not None and summariser.errors and notes is not None:
+    built: list[tuple[Briefing, RenderedIssue]] = []
+    for language in issue_languages(config, store):
+        briefing = build_briefing(stories, curate_settings(config, language),
+                                  issue_date=issue_date, now=end, summariser=summariser)
+        if not briefing.items:
+            if language == config.newsletter.language:
+                raise NewsletterError(
+                    f"no story for the {issue_date} issue: nothing was published in "
+                    f"{language!r} between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC",
+                    hint="check the feeds (newsletter feeds check) and the date")
+            notes.append(f"no {language!r} story for {issue_date}: those subscribers get the "
+                         f"{config.newsletter.language!r} issue")
+            continue
+        rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
+                                web_url=web_url(config, issue_date, language),
+                                inliner=config.render.inliner,
+                                limit=config.render.max_html_bytes)
+        if rendered.moved_online:
+            notes.append(f"{language}: {rendered.moved_online} stories only in the web version "
+                         f"(the email would pass {config.render.max_html_bytes} bytes)")
+        store.save_issue(rendered, briefing_to_dict(briefing), clock())
+        built.append((briefing, rendered))
+    if summariser is not None and summariser.errors:
         notes.append(f"{len(summariser.errors)} abstractive summaries failed; extractive ones "
                      f"used instead (first: {summariser.errors[0]})")
-    rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
-                            web_url=web_url(config, issue_date))
-    store.save_issue(rendered, briefing_to_dict(briefing), clock())
-    return briefing, rendered
+    return built[0]
 
 
 def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
@@ -215,12 +245,20 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
                sender: Sender | None = None, progress: Callable[[int], None] | None = None
                ) -> DispatchResult:
     """Send the stored issue to every active subscriber who has not had it yet."""
-    issue = stored_issue(config, store, issue_date)
-    factory = message_factory(config, issue)
+    main = message_factory(config, stored_issue(config, store, issue_date))
+    factories: dict[str | None, MessageFactory] = {config.newsletter.language: main}
+
+    def factory(language: str | None) -> MessageFactory:
+        """The subscriber's language edition when one was built, else the main one."""
+        if language not in factories:
+            issue = store.get_issue(issue_date, language) if language else None
+            factories[language] = message_factory(config, issue) if issue else main
+        return factories[language]
+
     sender = sender or make_sender(config, issue_date)
     store.set_issue_status(issue_date, "sending")
     try:
-        result = dispatch(store, sender, lambda _language: factory, issue_date=issue_date,
+        result = dispatch(store, sender, factory, issue_date=issue_date,
                           batch_size=config.delivery.batch_size, clock=clock, progress=progress)
     finally:
         sender.close()

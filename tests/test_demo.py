@@ -122,12 +122,20 @@ def test_other_commands_work_on_the_demo_config(demo_run: Demo, tmp_path: Path) 
     assert "FAILING" in feeds.stdout and feeds.stdout.count("/feeds/") == 9
 
 
-@pytest.mark.parametrize("language", ["en"])
-def test_demo_in_english(tmp_path: Path, language: str) -> None:
+def test_each_subscriber_gets_their_language(tmp_path: Path) -> None:
     result = run_cli("demo", "--out", str(tmp_path / "d"), "--date", "2026-11-27",
-                     "--language", language, cwd=tmp_path, env={"NEWSLETTER_SECRET": ""})
+                     "--language", "en", cwd=tmp_path, env={"NEWSLETTER_SECRET": ""})
     assert result.returncode == 1, result.stderr
-    msg = parse_eml(sorted((tmp_path / "d" / "outbox").glob("*.eml"))[0])
-    html = list(msg.iter_parts())[1].get_content()
-    assert "Friday, November 27, 2026" in html and "min read" in html
-    assert '<html lang="en"' in html
+    by_address = {}
+    for path in (tmp_path / "d" / "outbox").glob("*.eml"):
+        msg = parse_eml(path)
+        by_address[msg["To"].addresses[0].addr_spec] = list(msg.iter_parts())[1].get_content()
+    english = by_address["claire.dubois@example.com"]  # no language of her own: the newsletter's
+    assert "Friday, November 27, 2026" in english and "min read" in english
+    assert '<html lang="en"' in english
+    def impersonal(html: str) -> str:
+        return re.sub(r"/unsubscribe/[^\"<\s]+", "/unsubscribe/T", html)
+
+    assert impersonal(by_address["sarah.okoye@example.net"]) == impersonal(english)
+    french = by_address["amina.berrada@example.org"]  # chose French
+    assert '<html lang="fr"' in french and "vendredi 27 novembre 2026" in french

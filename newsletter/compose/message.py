@@ -7,7 +7,6 @@ breaks one-click unsubscribe), and re-encoding the parts per subscriber is the s
 
 from __future__ import annotations
 
-import binascii
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 
 from ..models import Message, RenderedIssue, Subscriber
+from .mime import qp
 from .render import UNSUBSCRIBE_PLACEHOLDER
 
 CRLF = "\r\n"
@@ -45,12 +45,6 @@ def _address(display: str, email: str) -> str:
     _check_header_value("address", display)
     _check_header_value("address", email)
     return formataddr((display, email), charset="utf-8") if display else email
-
-
-def _qp(text: str) -> bytes:
-    """Quoted-printable of UTF-8 text with CRLF line ends (binascii: C speed)."""
-    data = text.replace("\r\n", "\n").replace("\n", CRLF).encode("utf-8")
-    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
 
 
 class MessageFactory:
@@ -110,11 +104,11 @@ class MessageFactory:
             f"--{boundary}\r\n".encode(),
             b'Content-Type: text/plain; charset="utf-8"\r\n',
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            _qp(text), b"\r\n",
+            qp(text), b"\r\n",
             f"--{boundary}\r\n".encode(),
             b'Content-Type: text/html; charset="utf-8"\r\n',
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            _qp(html), b"\r\n",
+            qp(html), b"\r\n",
             f"--{boundary}--\r\n".encode(),
         ])
         return Message(subscriber.id, subscriber.email, message_id, data)

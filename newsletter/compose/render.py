@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 import tomllib
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..errors import RenderError
 from ..models import Briefing, RenderedIssue
 from ..resources import resource_dir
 from .inline import inline_css
+from .mime import encoded_size
 
 # Opaque per-subscriber placeholders: no spaces or braces, so the inliner leaves them alone.
 UNSUBSCRIBE_PLACEHOLDER = "NL__UNSUBSCRIBE_URL__NL"
@@ -49,21 +51,58 @@ def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
                          break_long_words=False, break_on_hyphens=False)
 
 
-def render_issue(briefing: Briefing, *, postal_address: str, web_url: str) -> RenderedIssue:
-    """HTML (inlined once) and text of the issue, with the unsubscribe placeholder in both."""
+# Gmail clips a message past ~102 KB and hides the footer (and its unsubscribe link) with
+# it: the HTML part, as encoded in the message, stays under this.
+EMAIL_HTML_LIMIT = 90_000
+_SAMPLE_URL = "https://news.example.org/unsubscribe/" + "x" * 160
+
+
+def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
+                 inliner: str = "premailer", limit: int = EMAIL_HTML_LIMIT) -> RenderedIssue:
+    """HTML (inlined once) and text of the issue, with the unsubscribe placeholder in both.
+
+    When the HTML would pass ``limit`` bytes, the lowest-ranked stories stay in the web
+    version only (``web_html``, which has them all) and the email says how many.
+    """
+    web_html, text = _render(briefing, postal_address, web_url, inliner, more=0)
+    html, kept, moved = web_html, briefing, 0
+    size = encoded_size(html, _SAMPLE_URL)
+    total = len(briefing.items) + len(briefing.in_brief)
+    while size > limit and moved < total:
+        # Jump close to the right count, then step one story at a time.
+        estimate = int((total - moved) * (1 - limit / size)) if size > limit * 1.1 else 1
+        moved = min(total, moved + max(1, estimate))
+        kept = _keep(briefing, total - moved)
+        html, text = _render(kept, postal_address, web_url, inliner, more=moved)
+        size = encoded_size(html, _SAMPLE_URL)
+    if size > limit:
+        raise RenderError(f"the {briefing.issue_date} issue is {size} bytes even without stories")
+    return RenderedIssue(
+        issue_date=briefing.issue_date, language=briefing.language, subject=briefing.subject,
+        preheader=briefing.preheader, html=html, text=text, web_html=web_html,
+        moved_online=moved,
+    )
+
+
+def _keep(briefing: Briefing, count: int) -> Briefing:
+    items = briefing.items[:count]
+    brief = briefing.in_brief[: max(0, count - len(items))]
+    return replace(briefing, items=items, in_brief=brief)
+
+
+def _render(briefing: Briefing, postal_address: str, web_url: str, inliner: str, *,
+            more: int) -> tuple[str, str]:
     context = _context(briefing, postal_address=postal_address, web_url=web_url)
+    context["more_online"] = more
     try:
         html = _environment(True).get_template("email/briefing.html").render(context)
         text = _environment(False).get_template("email/briefing.txt").render(context)
     except Exception as exc:
         raise RenderError(f"rendering the {briefing.issue_date} issue failed: {exc}") from exc
-    inlined = inline_css(html)
+    inlined = inline_css(html, backend=inliner)
     if inlined.count(UNSUBSCRIBE_PLACEHOLDER) != html.count(UNSUBSCRIBE_PLACEHOLDER):
         raise RenderError("the inliner altered the unsubscribe placeholder")
-    return RenderedIssue(
-        issue_date=briefing.issue_date, language=briefing.language, subject=briefing.subject,
-        preheader=briefing.preheader, html=inlined, text=_tidy_text(text),
-    )
+    return inlined, _tidy_text(text)
 
 
 def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[str, Any]:

@@ -203,6 +203,7 @@ class Store:
         """Store (or replace, while not yet sending) the rendered issue."""
         values = dict(
             subject=issue.subject, preheader=issue.preheader, html=issue.html, text=issue.text,
+            web_html=issue.web_html or issue.html, moved_online=issue.moved_online,
             briefing_json=json.dumps(briefing, ensure_ascii=False, sort_keys=True),
             created_at=now,
         )
@@ -229,6 +230,7 @@ class Store:
         return RenderedIssue(
             issue_date=row["issue_date"], language=row["language"], subject=row["subject"],
             preheader=row["preheader"], html=row["html"], text=row["text"],
+            web_html=row["web_html"] or row["html"], moved_online=row["moved_online"] or 0,
         )
 
     def issue_status(self, issue_date: date, language: str) -> str | None:
@@ -277,6 +279,13 @@ class Store:
             row = conn.execute(select(t.subscribers).where(t.subscribers.c.email == email)
                                ).mappings().first()
         return _subscriber(row) if row else None
+
+    def subscriber_languages(self) -> set[str]:
+        """The languages active subscribers chose."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.subscribers.c.language).distinct().where(
+                t.subscribers.c.status == "active", t.subscribers.c.language.is_not(None)))
+            return {r[0] for r in rows if r[0]}
 
     def subscriber_status(self, email: str) -> str | None:
         with self.engine.connect() as conn:

@@ -101,6 +101,8 @@ issues = Table(
     Column("preheader", Text, nullable=False),
     Column("html", Text, nullable=False),
     Column("text", Text, nullable=False),
+    Column("web_html", Text),  # every story (the email may leave some out, for size)
+    Column("moved_online", Integer),
     Column("briefing_json", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("issue_date", "language", name="uq_issue_date_language"),

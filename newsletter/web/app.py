@@ -42,11 +42,12 @@ def create_app(config: Config, store: Store) -> Flask:
             day = date.fromisoformat(issue_date)
         except ValueError:
             abort(404)
-        stored = store.get_issue(day, language)
+        wanted = request.args.get("lang", language)
+        stored = store.get_issue(day, wanted) or store.get_issue(day, language)
         if stored is None:
             abort(404)
         # The web version carries no personal link: unsubscribing needs the emailed link.
-        html = stored.html.replace("NL__UNSUBSCRIBE_URL__NL",
+        html = (stored.web_html or stored.html).replace("NL__UNSUBSCRIBE_URL__NL",
                                    f"{config.newsletter.public_url.rstrip('/')}/unsubscribe")
         return Response(html, mimetype="text/html")
 

@@ -19,9 +19,9 @@ def test_inliner_runs_once_for_many_subscribers(tmp_path: Path, feed_server: Sam
     calls: list[int] = []
     real = render.inline_css
 
-    def counting(html: str) -> Any:
+    def counting(html: str, backend: str = "premailer") -> Any:
         calls.append(len(html))
-        return real(html)
+        return real(html, backend)
 
     monkeypatch.setattr(render, "inline_css", counting)
     config = make_config(tmp_path, feed_server.base_url)
