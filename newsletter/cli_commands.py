@@ -106,6 +106,18 @@ def preview(config: Config, issue_date: date | None, out: Path | None, open_brow
         webbrowser.open(paths[0].resolve().as_uri())
 
 
+@main.command()
+@config_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder of the static archive.")
+def archive(config: Config, out: Path) -> None:
+    """A static web archive: one page per issue, an index and an Atom feed."""
+    from .archive import write_archive
+
+    paths = write_archive(config, _store(config), out)
+    click.echo(f"wrote {len(paths) - 2} issue page(s), index.html and atom.xml in {out}")
+
+
 @main.command(name="send-test")
 @config_option
 @date_option

@@ -233,6 +233,14 @@ class Store:
             web_html=row["web_html"] or row["html"], moved_online=row["moved_online"] or 0,
         )
 
+    def list_issues(self) -> list[dict[str, Any]]:
+        """Every stored issue (without its bodies), newest first."""
+        c = t.issues.c
+        query = (select(c.issue_date, c.language, c.subject, c.preheader, c.status, c.created_at)
+                 .order_by(c.issue_date.desc(), c.language))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def issue_status(self, issue_date: date, language: str) -> str | None:
         key = (t.issues.c.issue_date == issue_date) & (t.issues.c.language == language)
         with self.engine.connect() as conn:
