@@ -9,8 +9,6 @@ from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
 from newsletter.config import load_config
 from newsletter.tokens import UNSUBSCRIBE, Tokens
 from tests.conftest import DEMO_DATE, parse_eml, run_cli
