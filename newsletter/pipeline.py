@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import tomllib
@@ -221,11 +222,15 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
     base = config.newsletter.public_url.rstrip("/")
     domain = config.sending_domain
 
+    @functools.lru_cache(maxsize=1)  # the URL and the mailto of one subscriber share it
+    def token(subscriber_id: int) -> str:
+        return tokens.make(UNSUBSCRIBE, subscriber_id)
+
     def unsubscribe_url(subscriber: Subscriber) -> str:
-        return f"{base}/unsubscribe/{tokens.make(UNSUBSCRIBE, subscriber.id)}"
+        return f"{base}/unsubscribe/{token(subscriber.id)}"
 
     def unsubscribe_mailto(subscriber: Subscriber) -> str:
-        return f"mailto:unsubscribe@{domain}?subject=unsubscribe-{tokens.make(UNSUBSCRIBE, subscriber.id)}"
+        return f"mailto:unsubscribe@{domain}?subject=unsubscribe-{token(subscriber.id)}"
 
     return MessageFactory(issue, sender_address=config.newsletter.sender_address,
                           list_name=config.newsletter.name, domain=domain,

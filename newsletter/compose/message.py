@@ -16,7 +16,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 
 from ..models import Message, RenderedIssue, Subscriber
-from .mime import qp
+from .mime import EncodedTemplate
 from .render import UNSUBSCRIBE_PLACEHOLDER
 
 CRLF = "\r\n"
@@ -74,8 +74,8 @@ class MessageFactory:
             f"List-Id: {_ascii_phrase(list_name)} <{slug}.{domain}>",
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         ])
-        self._html_parts = issue.html.split(UNSUBSCRIBE_PLACEHOLDER)
-        self._text_parts = issue.text.split(UNSUBSCRIBE_PLACEHOLDER)
+        self._html = EncodedTemplate(issue.html, UNSUBSCRIBE_PLACEHOLDER)
+        self._text = EncodedTemplate(issue.text, UNSUBSCRIBE_PLACEHOLDER)
 
     def build(self, subscriber: Subscriber, now: datetime) -> Message:
         """The complete message bytes for one subscriber."""
@@ -97,18 +97,16 @@ class MessageFactory:
             f"List-Unsubscribe: {unsubscribe}",
             f'Content-Type: multipart/alternative; boundary="{boundary}"',
         ])
-        text = url.join(self._text_parts)
-        html = escape(url, quote=True).join(self._html_parts)
         data = b"".join([
             headers.encode("ascii"), b"\r\n\r\n",
             f"--{boundary}\r\n".encode(),
             b'Content-Type: text/plain; charset="utf-8"\r\n',
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            qp(text), b"\r\n",
+            self._text.fill(url), b"\r\n",
             f"--{boundary}\r\n".encode(),
             b'Content-Type: text/html; charset="utf-8"\r\n',
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            qp(html), b"\r\n",
+            self._html.fill(escape(url, quote=True)), b"\r\n",
             f"--{boundary}--\r\n".encode(),
         ])
         return Message(subscriber.id, subscriber.email, message_id, data)

@@ -76,3 +76,23 @@ def test_subject_prefix_for_tests() -> None:
     parsed = message_from_bytes(f.build(Subscriber(0, "e@example.org"), NOW).data,
                                 policy=policy.default)
     assert parsed["Subject"] == "[TEST] " + ISSUE.subject
+
+
+def test_parts_decode_to_the_issue_with_the_link_and_lines_stay_short() -> None:
+    long_html = ("<p>" + "Été à Agadir, " * 40 + '<a href="NL__UNSUBSCRIBE_URL__NL">x</a>'
+                 + " suite " * 30 + "</p>\n") * 3
+    issue = RenderedIssue(ISSUE.issue_date, "fr", "S", "p", long_html,
+                          "avant " * 20 + "NL__UNSUBSCRIBE_URL__NL" + " après" * 20 + "\n")
+    f = MessageFactory(issue, sender_address="brief@news.example.org", list_name="L",
+                       domain="news.example.org",
+                       unsubscribe_url=lambda s: "https://news.example.org/u/" + "t" * 120 + "?a=1&b=2")
+    msg = f.build(Subscriber(1, "a@example.org"), NOW)
+    parsed = message_from_bytes(msg.data, policy=policy.default)
+    text, html = (p.get_content() for p in parsed.iter_parts())
+    url = "https://news.example.org/u/" + "t" * 120 + "?a=1&b=2"
+    assert html.replace("\r\n", "\n") == long_html.replace("NL__UNSUBSCRIBE_URL__NL",
+                                                           url.replace("&", "&amp;"))
+    assert text.replace("\r\n", "\n") == issue.text.replace("NL__UNSUBSCRIBE_URL__NL", url)
+    body = msg.data.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    assert b"\n" not in body.replace(b"\r\n", b"")  # no bare line feed anywhere
