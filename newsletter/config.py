@@ -160,6 +160,7 @@ class Config:
     overrides: OverridesSection = field(default_factory=OverridesSection)
     sections: tuple[tuple[str, float], ...] = ()  # [sections] name = weight
     keywords: tuple[tuple[str, float], ...] = ()  # [keywords] word = factor
+    section_names: tuple[tuple[str, str], ...] = ()  # [section_names] category = section
     feeds: tuple[FeedSource, ...] = ()
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "<defaults>"
@@ -214,7 +215,8 @@ class Config:
 _SECTIONS: dict[str, type] = {
     f.name: f.type if isinstance(f.type, type) else globals()[str(f.type)]
     for f in fields(Config)
-    if f.name not in ("feeds", "base_dir", "source", "overrides", "sections", "keywords")
+    if f.name not in ("feeds", "base_dir", "source", "overrides", "sections", "keywords",
+                      "section_names")
 }
 _WEIGHT_TABLES = ("sections", "keywords")
 _FEED_KEYS = {"url": str, "name": str, "section": str, "weight": float, "language": str}
@@ -244,11 +246,19 @@ def config_from_dict(raw: dict[str, Any], *, source: str, base_dir: Path) -> Con
         if key in _WEIGHT_TABLES:
             sections[key] = _weights(value, key, source)
             continue
+        if key == "section_names":
+            if not isinstance(value, dict) or not all(isinstance(v, str) and v
+                                                      for v in value.values()):
+                raise ConfigError(f"{source}: [section_names] must map categories to section "
+                                  'names, e.g. World = "International"')
+            sections[key] = tuple(value.items())
+            continue
         if key == "overrides":
             sections[key] = overrides_from_dict(value, f"{source}: [overrides]")
             continue
         if key not in _SECTIONS:
-            known = ", ".join(sorted([*_SECTIONS, *_WEIGHT_TABLES, "overrides", "feeds"]))
+            known = ", ".join(sorted([*_SECTIONS, *_WEIGHT_TABLES, "section_names", "overrides",
+                                      "feeds"]))
             raise ConfigError(f"{source}: unknown section [{key}] (known: {known})")
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: [{key}] must be a table")
@@ -420,6 +430,7 @@ def config_to_dict(config: Config) -> dict[str, Any]:
         data[name] = {f.name: getattr(section, f.name) for f in fields(section)}
     data["sections"] = dict(config.sections)
     data["keywords"] = dict(config.keywords)
+    data["section_names"] = dict(config.section_names)
     o = config.overrides
     data["overrides"] = {k: list(getattr(o, k)) for k in OVERRIDE_LISTS} | {"file": o.file}
     data["feeds"] = [

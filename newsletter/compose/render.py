@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..errors import RenderError
@@ -116,7 +117,9 @@ def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[s
         "subject": briefing.subject,
         "preheader": briefing.preheader,
         "date_long": format_date(briefing.issue_date, format="full", locale=briefing.language),
-        "reading_label": t["reading_time"].format(minutes=briefing.reading_minutes),
+        "reading_label": t["reading_time"].format(
+            minutes=format_decimal(briefing.reading_minutes, locale=briefing.language)),
+        "num": lambda n: format_decimal(n, locale=briefing.language),
         "sections": sections,
         "in_brief": briefing.in_brief,
         "postal_address": postal_address,

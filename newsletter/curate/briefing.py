@@ -33,12 +33,15 @@ class CurateSettings:
     summary_words: int
     redundancy: float = 0.5
     rules: EditorialRules = field(default_factory=EditorialRules)
+    section_names: tuple[tuple[str, str], ...] = ()  # category -> heading, case-insensitive
 
 
 def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: datetime
                  ) -> list[ScoredCluster]:
     """Clustered, scored and chosen candidates, best first (blocked stories left out)."""
-    allowed = [s for s in stories if settings.rules.blocked(s) is None]
+    names = {k.casefold(): v for k, v in settings.section_names}
+    allowed = [replace(s, section=names.get((s.section or "").casefold(), s.section))
+               for s in stories if settings.rules.blocked(s) is None]
     clusters = cluster_stories(allowed, threshold=settings.cluster_threshold,
                                language=settings.language)
     ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,

@@ -68,3 +68,10 @@ def test_rank_explain_shows_components_and_blocked(tmp_path: Path) -> None:
     assert "recency" in result.output and "coverage" in result.output
     assert "keywords 2.000" in result.output
     assert "blocked:" in result.output and "keyword 'Oujda' blocked" in result.output
+
+
+def test_section_names_map_categories_to_headings() -> None:
+    briefing = build_briefing(STORIES, settings(section_names=(("société", "À la une"),)),
+                              issue_date=DAY, now=CUTOFF)
+    sections = {i.section for i in briefing.items}
+    assert "À la une" in sections and "Société" not in sections
