@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .compose import UNSUBSCRIBE_PLACEHOLDER, strings
+from .compose import impersonal, strings
 from .config import Config
 from .resources import resource_dir
 from .store import Store
@@ -34,8 +34,7 @@ def write_archive(config: Config, store: Store, out: Path) -> list[Path]:
         if issue is None:
             continue
         name = page_name(row["issue_date"], row["language"], main)
-        html = (issue.web_html or issue.html).replace(UNSUBSCRIBE_PLACEHOLDER,
-                                                      f"{public}/unsubscribe")
+        html = impersonal(issue.web_html or issue.html, public)
         (out / name).write_text(html, encoding="utf-8")
         written.append(out / name)
         entries.append({**row, "name": name, "url": f"{base}/{name}",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email
+import email.message
+import email.policy
 import functools
 import json
 import os
@@ -32,7 +35,7 @@ from .models import (
     Subscriber,
 )
 from .store import Store
-from .tokens import UNSUBSCRIBE, Tokens
+from .tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 
 Clock = Callable[[], datetime]
 
@@ -233,9 +236,13 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
     def unsubscribe_mailto(subscriber: Subscriber) -> str:
         return f"mailto:unsubscribe@{domain}?subject=unsubscribe-{token(subscriber.id)}"
 
+    def preferences_url(subscriber: Subscriber) -> str:
+        return f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id)}"
+
     return MessageFactory(issue, sender_address=config.newsletter.sender_address,
                           list_name=config.newsletter.name, domain=domain,
                           unsubscribe_url=unsubscribe_url, unsubscribe_mailto=unsubscribe_mailto,
+                          preferences_url=preferences_url,
                           subject_prefix=subject_prefix)
 
 
@@ -291,15 +298,17 @@ def send_test(config: Config, store: Store, issue_date: date, address: str, *,
 
 
 def write_preview(config: Config, store: Store, issue_date: date, folder: Path) -> list[Path]:
-    """The stored issue as the subscriber sees it (a sample unsubscribe link), HTML and text."""
+    """The stored issue exactly as a subscriber gets it (the parts of a real message)."""
     issue = stored_issue(config, store, issue_date)
-    sample = Subscriber(id=0, email="preview@example.invalid", name="Preview")
-    message_factory(config, issue).build(sample, utc_now())  # same code path as a real send
-    link = f"{config.newsletter.public_url.rstrip('/')}/unsubscribe/preview"
+    sample = Subscriber(id=0, email="preview@example.invalid")
+    message = message_factory(config, issue).build(sample, utc_now())
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
+    text, html = (part.get_content() for part in parsed.iter_parts())
     folder.mkdir(parents=True, exist_ok=True)
     html_path, text_path = folder / f"{issue_date}.html", folder / f"{issue_date}.txt"
-    html_path.write_text(issue.html.replace("NL__UNSUBSCRIBE_URL__NL", link), encoding="utf-8")
-    text_path.write_text(issue.text.replace("NL__UNSUBSCRIBE_URL__NL", link), encoding="utf-8")
+    html_path.write_text(html.replace("\r\n", "\n"), encoding="utf-8")
+    text_path.write_text(text.replace("\r\n", "\n"), encoding="utf-8")
     return [html_path, text_path]
 
 

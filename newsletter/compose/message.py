@@ -17,7 +17,12 @@ from html import escape
 
 from ..models import Message, RenderedIssue, Subscriber
 from .mime import EncodedTemplate
-from .render import UNSUBSCRIBE_PLACEHOLDER
+from .render import (
+    NAME_PLACEHOLDER,
+    PLACEHOLDERS,
+    PREFERENCES_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
+)
 
 CRLF = "\r\n"
 
@@ -59,12 +64,14 @@ class MessageFactory:
         domain: str,
         unsubscribe_url: Callable[[Subscriber], str],
         unsubscribe_mailto: Callable[[Subscriber], str] | None = None,
+        preferences_url: Callable[[Subscriber], str] | None = None,
         subject_prefix: str = "",
     ) -> None:
         self.issue = issue
         self.domain = domain
         self._unsubscribe_url = unsubscribe_url
         self._unsubscribe_mailto = unsubscribe_mailto
+        self._preferences_url = preferences_url
         display, address = parseaddr(sender_address)
         slug = "-".join(_ascii_phrase(list_name).lower().split()) or "newsletter"
         self._static_headers = CRLF.join([
@@ -74,8 +81,8 @@ class MessageFactory:
             f"List-Id: {_ascii_phrase(list_name)} <{slug}.{domain}>",
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         ])
-        self._html = EncodedTemplate(issue.html, UNSUBSCRIBE_PLACEHOLDER)
-        self._text = EncodedTemplate(issue.text, UNSUBSCRIBE_PLACEHOLDER)
+        self._html = EncodedTemplate(issue.html, PLACEHOLDERS)
+        self._text = EncodedTemplate(issue.text, PLACEHOLDERS)
 
     def build(self, subscriber: Subscriber, now: datetime) -> Message:
         """The complete message bytes for one subscriber."""
@@ -86,6 +93,11 @@ class MessageFactory:
         unsubscribe = f"<{url}>"
         if self._unsubscribe_mailto:
             unsubscribe += f", <{self._unsubscribe_mailto(subscriber)}>"
+        preferences = self._preferences_url(subscriber) if self._preferences_url else url
+        first_name = subscriber.name.split()[0] if subscriber.name.strip() else ""
+        _check_header_value("name", first_name)
+        values = {UNSUBSCRIBE_PLACEHOLDER: url, PREFERENCES_PLACEHOLDER: preferences,
+                  NAME_PLACEHOLDER: f" {first_name}" if first_name else ""}
         message_id = (f"<{self.issue.issue_date:%Y%m%d}.{subscriber.id}.{secrets.token_hex(8)}"
                       f"@{self.domain}>")
         boundary = f"=_nl_{secrets.token_hex(12)}"
@@ -102,11 +114,11 @@ class MessageFactory:
             f"--{boundary}\r\n".encode(),
             b'Content-Type: text/plain; charset="utf-8"\r\n',
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            self._text.fill(url), b"\r\n",
+            self._text.fill(values), b"\r\n",
             f"--{boundary}\r\n".encode(),
             b'Content-Type: text/html; charset="utf-8"\r\n',
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            self._html.fill(escape(url, quote=True)), b"\r\n",
+            self._html.fill({k: escape(v, quote=True) for k, v in values.items()}), b"\r\n",
             f"--{boundary}--\r\n".encode(),
         ])
         return Message(subscriber.id, subscriber.email, message_id, data)

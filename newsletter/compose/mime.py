@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import binascii
+import re
+from collections.abc import Mapping, Sequence
 
 CRLF = "\r\n"
 
@@ -28,19 +30,24 @@ SOFT_BREAK = b"=\r\n"
 
 
 class EncodedTemplate:
-    """A text part quoted-printable-encoded once, with holes for one per-subscriber value.
+    """A text part quoted-printable-encoded once, with holes for per-subscriber values.
 
-    Each piece around the placeholder is encoded on its own; a QP soft line break
-    (which decodes to nothing) ends the piece before the value and the value itself, so
-    every line stays within 76 characters and only the short value is encoded per
-    message.
+    Each piece between placeholders is encoded on its own; a QP soft line break (which
+    decodes to nothing) closes the piece before a value and the value itself, so every
+    line stays within 76 characters and only the short values are encoded per message.
     """
 
-    def __init__(self, text: str, placeholder: str) -> None:
-        self.pieces = [qp(piece) for piece in text.split(placeholder)]
+    def __init__(self, text: str, placeholders: Sequence[str]) -> None:
+        pattern = re.compile("|".join(re.escape(p) for p in placeholders))
+        self.order = [m.group(0) for m in pattern.finditer(text)]
+        self.pieces = [qp(piece) for piece in pattern.split(text)]
 
-    def fill(self, value: str) -> bytes:
-        if len(self.pieces) == 1:
-            return self.pieces[0]
-        middle = SOFT_BREAK + qp(value) + SOFT_BREAK
-        return middle.join(self.pieces)
+    def fill(self, values: Mapping[str, str]) -> bytes:
+        out = [self.pieces[0]]
+        encoded: dict[str, bytes] = {}
+        for name, piece in zip(self.order, self.pieces[1:], strict=True):
+            if name not in encoded:
+                value = values[name]
+                encoded[name] = SOFT_BREAK + qp(value) + SOFT_BREAK if value else b""
+            out += (encoded[name], piece)
+        return b"".join(out)

@@ -20,6 +20,9 @@ from .mime import encoded_size
 
 # Opaque per-subscriber placeholders: no spaces or braces, so the inliner leaves them alone.
 UNSUBSCRIBE_PLACEHOLDER = "NL__UNSUBSCRIBE_URL__NL"
+PREFERENCES_PLACEHOLDER = "NL__PREFERENCES_URL__NL"
+NAME_PLACEHOLDER = "NL__NAME__NL"  # " Amina" (with its space) or nothing
+PLACEHOLDERS = (UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER, NAME_PLACEHOLDER)
 TEXT_WIDTH = 72
 
 
@@ -101,8 +104,9 @@ def _render(briefing: Briefing, postal_address: str, web_url: str, inliner: str,
     except Exception as exc:
         raise RenderError(f"rendering the {briefing.issue_date} issue failed: {exc}") from exc
     inlined = inline_css(html, backend=inliner)
-    if inlined.count(UNSUBSCRIBE_PLACEHOLDER) != html.count(UNSUBSCRIBE_PLACEHOLDER):
-        raise RenderError("the inliner altered the unsubscribe placeholder")
+    for placeholder in PLACEHOLDERS:
+        if inlined.count(placeholder) != html.count(placeholder):
+            raise RenderError(f"the inliner altered the placeholder {placeholder}")
     return inlined, _tidy_text(text)
 
 
@@ -124,6 +128,8 @@ def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[s
         "in_brief": briefing.in_brief,
         "postal_address": postal_address,
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "preferences_url": PREFERENCES_PLACEHOLDER,
+        "greeting": t["greeting"].format(name=NAME_PLACEHOLDER),
         "web_url": web_url,
     }
 
@@ -137,3 +143,11 @@ def _tidy_text(text: str) -> str:
             continue
         out.append(line)
     return "\n".join(out).strip("\n") + "\n"
+
+
+def impersonal(html: str, public_url: str) -> str:
+    """The issue with no personal link or name: for the web version and previews."""
+    base = public_url.rstrip("/")
+    return (html.replace(UNSUBSCRIBE_PLACEHOLDER, f"{base}/unsubscribe")
+            .replace(PREFERENCES_PLACEHOLDER, f"{base}/unsubscribe")
+            .replace(NAME_PLACEHOLDER, ""))

@@ -306,6 +306,19 @@ class Store:
                                   .values(status=status, updated_at=now))
         return bool(result.rowcount)
 
+    def subscriber_preferences(self, subscriber_id: int) -> dict[str, Any] | None:
+        c = t.subscribers.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.language, c.sections, c.timezone, c.status)
+                               .where(c.id == subscriber_id)).mappings().first()
+        return dict(row) if row else None
+
+    def set_preferences(self, subscriber_id: int, *, language: str | None, sections: str,
+                        timezone: str | None, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.subscribers).where(t.subscribers.c.id == subscriber_id).values(
+                language=language, sections=sections, timezone=timezone, updated_at=now))
+
     def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(t.subscribers).where(t.subscribers.c.id == subscriber_id)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask import Flask, Response, abort, render_template, request
 
-from ..compose import strings
-from ..config import Config
+from ..compose import impersonal, strings
+from ..config import LANGUAGES, Config
 from ..errors import TokenError
 from ..pipeline import utc_now
 from ..resources import resource_dir
 from ..store import Store
-from ..tokens import UNSUBSCRIBE, Tokens
+from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
 UNSUBSCRIBE_MAX_AGE = None
@@ -47,8 +49,7 @@ def create_app(config: Config, store: Store) -> Flask:
         if stored is None:
             abort(404)
         # The web version carries no personal link: unsubscribing needs the emailed link.
-        html = (stored.web_html or stored.html).replace("NL__UNSUBSCRIBE_URL__NL",
-                                   f"{config.newsletter.public_url.rstrip('/')}/unsubscribe")
+        html = impersonal(stored.web_html or stored.html, config.newsletter.public_url)
         return Response(html, mimetype="text/html")
 
     @app.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -66,6 +67,38 @@ def create_app(config: Config, store: Store) -> Flask:
             store.set_subscriber_status(subscriber.id, "unsubscribed", utc_now())
         return page("unsubscribe.html", token=token, done=True)
 
+    def csrf_for(token: str) -> str:
+        return hmac.new(config.secret(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
+
+    @app.route("/preferences/<token>", methods=["GET", "POST"])
+    def preferences(token: str) -> tuple[str, int]:
+        try:
+            subscriber_id = tokens.read(PREFERENCES, token)
+        except TokenError as exc:
+            return page("error.html", 400, message=exc.message)
+        current = store.subscriber_preferences(subscriber_id)
+        if current is None or current["status"] != "active":
+            return page("error.html", 400, message=strings(language)["web_invalid_link"])
+        saved, problem = False, None
+        if request.method == "POST":
+            if not hmac.compare_digest(request.form.get("csrf", ""), csrf_for(token)):
+                return page("error.html", 400, message=strings(language)["web_invalid_link"])
+            chosen = request.form.get("language") or None
+            zone = (request.form.get("timezone") or "").strip() or None
+            sections = ",".join(p.strip() for p in request.form.get("sections", "").split(",")
+                                if p.strip())[:500]
+            if chosen not in (None, *LANGUAGES):
+                problem = "language"
+            elif zone and not _known_zone(zone):
+                problem = "timezone"
+            else:
+                store.set_preferences(subscriber_id, language=chosen, sections=sections,
+                                      timezone=zone, now=utc_now())
+                current = store.subscriber_preferences(subscriber_id) or current
+                saved = True
+        return page("preferences.html", 400 if problem else 200, prefs=current, saved=saved,
+                    problem=problem, csrf=csrf_for(token), languages=LANGUAGES)
+
     @app.get("/unsubscribe")
     def unsubscribe_help() -> tuple[str, int]:
         return page("error.html", 400, message=strings(language)["web_use_email_link"])
@@ -82,3 +115,13 @@ def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) 
         app.run(host=host, port=port)
         return
     serve(app, host=host, port=port)
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -96,3 +96,18 @@ def test_parts_decode_to_the_issue_with_the_link_and_lines_stay_short() -> None:
     body = msg.data.split(b"\r\n\r\n", 1)[1]
     assert max(len(line) for line in body.split(b"\r\n")) <= 76
     assert b"\n" not in body.replace(b"\r\n", b"")  # no bare line feed anywhere
+
+
+def test_greeting_without_a_name_has_no_stray_space() -> None:
+    html = ('<p>BonjourNL__NAME__NL,</p><a href="NL__PREFERENCES_URL__NL">p</a>'
+            '<a href="NL__UNSUBSCRIBE_URL__NL">u</a>')
+    issue = RenderedIssue(ISSUE.issue_date, "fr", "S", "p", html, "BonjourNL__NAME__NL,\n")
+    f = MessageFactory(issue, sender_address="brief@news.example.org", list_name="L",
+                       domain="news.example.org", unsubscribe_url=lambda s: "https://n.example/u",
+                       preferences_url=lambda s: "https://n.example/p")
+    for name, expected in (("", "Bonjour,"), ("Amina Berrada", "Bonjour Amina,")):
+        msg = message_from_bytes(f.build(Subscriber(1, "a@example.org", name), NOW).data,
+                                 policy=policy.default)
+        text, body = (p.get_content() for p in msg.iter_parts())
+        assert expected in body and text.startswith(expected)
+        assert 'href="https://n.example/p"' in body and 'href="https://n.example/u"' in body

@@ -68,3 +68,22 @@ def test_web_version_has_no_personal_link(setup) -> None:  # type: ignore[no-unt
     assert client.get("/issues/2026-11-30").status_code == 404
     assert client.get("/issues/not-a-date").status_code == 404
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_preferences_page_changes_language_with_csrf(setup) -> None:  # type: ignore[no-untyped-def]
+    client, store, _ = setup
+    t = Tokens(SECRET.encode()).make("preferences", 1)
+    page = client.get(f"/preferences/{t}")
+    assert page.status_code == 200 and b'name="csrf"' in page.data
+    import re as _re
+    csrf = _re.search(rb'name="csrf" value="([0-9a-f]+)"', page.data).group(1).decode()  # type: ignore[union-attr]
+    refused = client.post(f"/preferences/{t}", data={"language": "en", "csrf": "0" * 64})
+    assert refused.status_code == 400 and store.get_subscriber(1).language is None
+    bad = client.post(f"/preferences/{t}", data={"language": "en", "timezone": "Mars/Base",
+                                                  "csrf": csrf})
+    assert bad.status_code == 400 and store.get_subscriber(1).language is None
+    ok = client.post(f"/preferences/{t}", data={"language": "en", "timezone": "Europe/Paris",
+                                                 "sections": "Sport, Tech", "csrf": csrf})
+    assert ok.status_code == 200 and store.get_subscriber(1).language == "en"
+    assert store.subscriber_preferences(1)["sections"] == "Sport,Tech"  # type: ignore[index]
+    assert client.get(f"/preferences/{token()}").status_code == 400  # an unsubscribe token
