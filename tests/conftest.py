@@ -22,6 +22,11 @@ DEMO_DATE = date(2026, 11, 27)
 SECRET = "test-secret-" + "x" * 40
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/*.eml from the current code (review the diff)")
+
+
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
