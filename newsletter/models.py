@@ -146,13 +146,27 @@ class Subscriber:
 
 
 @dataclass(frozen=True)
+class MessageParts:
+    """The same message as fields, for HTTP providers that take JSON rather than MIME."""
+
+    sender: str  # the From header value, e.g. "Le Brief <brief@news.example.org>"
+    to: str  # the recipient address
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    headers: tuple[tuple[str, str], ...]  # List-Unsubscribe, List-Unsubscribe-Post, List-Id
+
+
+@dataclass(frozen=True)
 class Message:
     """A complete message for one subscriber, ready for a sender."""
 
     subscriber_id: int
     recipient: str
     message_id: str
-    data: bytes
+    data: bytes  # the complete RFC 5322 message (CRLF line ends)
+    parts: MessageParts | None = None  # filled when the sender asks for fields
 
 
 class DeliveryStatus(StrEnum):

@@ -15,7 +15,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 
-from ..models import Message, RenderedIssue, Subscriber
+from ..models import Message, MessageParts, RenderedIssue, Subscriber
 from .mime import EncodedTemplate
 from .render import (
     NAME_PLACEHOLDER,
@@ -74,18 +74,22 @@ class MessageFactory:
         self._preferences_url = preferences_url
         display, address = parseaddr(sender_address)
         slug = "-".join(_ascii_phrase(list_name).lower().split()) or "newsletter"
+        self._sender = formataddr((display, address)) if display else address
+        self._subject = subject_prefix + issue.subject
+        self._list_id = f"{_ascii_phrase(list_name)} <{slug}.{domain}>"
         self._static_headers = CRLF.join([
             f"From: {_address(display, address)}",
             f"Subject: {_encode_header('Subject', subject_prefix + issue.subject)}",
             "MIME-Version: 1.0",
-            f"List-Id: {_ascii_phrase(list_name)} <{slug}.{domain}>",
+            f"List-Id: {self._list_id}",
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         ])
         self._html = EncodedTemplate(issue.html, PLACEHOLDERS)
         self._text = EncodedTemplate(issue.text, PLACEHOLDERS)
 
-    def build(self, subscriber: Subscriber, now: datetime) -> Message:
-        """The complete message bytes for one subscriber."""
+    def build(self, subscriber: Subscriber, now: datetime, *, with_parts: bool = False
+              ) -> Message:
+        """The complete message bytes for one subscriber (and its fields, if asked)."""
         url = self._unsubscribe_url(subscriber)
         if not url.startswith("https://") and not url.startswith("http://"):
             raise ValueError(f"unsubscribe URL must be http(s): {url!r}")
@@ -121,4 +125,21 @@ class MessageFactory:
             self._html.fill({k: escape(v, quote=True) for k, v in values.items()}), b"\r\n",
             f"--{boundary}--\r\n".encode(),
         ])
-        return Message(subscriber.id, subscriber.email, message_id, data)
+        parts = None
+        if with_parts:
+            parts = MessageParts(
+                sender=self._sender, to=subscriber.email, to_name=subscriber.name,
+                subject=self._subject, text=_substitute(self.issue.text, values),
+                html=_substitute(self.issue.html,
+                                 {k: escape(v, quote=True) for k, v in values.items()}),
+                headers=(("List-Unsubscribe", unsubscribe),
+                         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                         ("List-Id", self._list_id)),
+            )
+        return Message(subscriber.id, subscriber.email, message_id, data, parts)
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text

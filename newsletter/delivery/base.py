@@ -12,6 +12,7 @@ class Sender(Protocol):
     """Anything that can deliver messages: the outbox folder, SMTP, an HTTP provider."""
 
     name: str
+    wants_parts: bool  # True: messages come with .parts (HTTP providers taking JSON)
 
     def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         """Deliver messages; one result per message, in order. Never raises for one recipient."""

@@ -51,7 +51,8 @@ def dispatch(
         messages: dict[int, Message] = {}
         for subscriber in batch:
             if ledger.get(subscriber.id) in _RETRYABLE:
-                messages[subscriber.id] = factories(subscriber.language).build(subscriber, now)
+                messages[subscriber.id] = factories(subscriber.language).build(
+                    subscriber, now, with_parts=getattr(sender, "wants_parts", False))
             else:
                 result.skipped += 1
         claimed = store.claim_deliveries(

@@ -14,6 +14,7 @@ class OutboxSender:
     """Writes ``<prefix>-<subscriber id>.eml`` atomically (temp file, then rename)."""
 
     name = "outbox"
+    wants_parts = False
 
     def __init__(self, folder: Path, prefix: str) -> None:
         self.folder = folder

@@ -17,6 +17,7 @@ class SmtpSender:
     """Sends through one SMTP connection, renewed every ``max_messages_per_connection``."""
 
     name = "smtp"
+    wants_parts = False
 
     def __init__(self, settings: SmtpSection, envelope_from: str,
                  context: ssl.SSLContext | None = None) -> None:

@@ -111,3 +111,17 @@ def test_greeting_without_a_name_has_no_stray_space() -> None:
         text, body = (p.get_content() for p in msg.iter_parts())
         assert expected in body and text.startswith(expected)
         assert 'href="https://n.example/p"' in body and 'href="https://n.example/u"' in body
+
+
+def test_parts_for_http_providers_match_the_mime() -> None:
+    f = factory()
+    msg = f.build(Subscriber(7, "amina@example.org", "Amina Bérrada"), NOW, with_parts=True)
+    assert msg.parts is not None
+    parsed = message_from_bytes(msg.data, policy=policy.default)
+    text, html = (p.get_content() for p in parsed.iter_parts())
+    assert msg.parts.html == html.replace("\r\n", "\n") or msg.parts.html == html
+    assert msg.parts.subject == parsed["Subject"] and msg.parts.to == "amina@example.org"
+    headers = dict(msg.parts.headers)
+    assert headers["List-Unsubscribe"] == parsed["List-Unsubscribe"]
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert f.build(Subscriber(8, "b@example.org"), NOW).parts is None  # only when asked

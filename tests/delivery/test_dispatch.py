@@ -45,6 +45,7 @@ class FlakySender:
     """Defers some recipients, and 'crashes' (never answers) for one."""
 
     name = "flaky"
+    wants_parts = False
 
     def __init__(self) -> None:
         self.seen: list[int] = []
