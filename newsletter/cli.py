@@ -102,11 +102,13 @@ def demo(out: Path, issue_date: date | None, language: str, as_json: bool) -> No
 @config_option
 @date_option
 @click.option("--dry-run", is_flag=True, help="Collect and build, but send nothing.")
+@click.option("--force", is_flag=True, help="Send even if the issue's send window has closed.")
 @json_option
-def run_command(config: Config, issue_date: date | None, dry_run: bool, as_json: bool) -> None:
+def run_command(config: Config, issue_date: date | None, dry_run: bool, force: bool,
+                as_json: bool) -> None:
     """Collect, build and send the day's issue; safe to run twice."""
     store = _store(config)
-    report = pipeline.run(config, store, _date(config, issue_date), dry_run=dry_run)
+    report = pipeline.run(config, store, _date(config, issue_date), dry_run=dry_run, force=force)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -54,15 +54,21 @@ def build(config: Config, issue_date: date | None) -> None:
 @main.command()
 @config_option
 @date_option
+@click.option("--force", is_flag=True, help="Send even if the issue's send window has closed.")
+@click.option("--resend-failed", is_flag=True,
+              help="Try the permanently failed deliveries of this issue again.")
 @json_option
-def send(config: Config, issue_date: date | None, as_json: bool) -> None:
+def send(config: Config, issue_date: date | None, force: bool, resend_failed: bool,
+         as_json: bool) -> None:
     """Send the stored issue to every subscriber who has not had it."""
-    result = pipeline.send_stage(config, _store(config), _date(config, issue_date))
+    result = pipeline.send_stage(config, _store(config), _date(config, issue_date), force=force,
+                                 resend_failed=resend_failed)
     if as_json:
         click.echo(json.dumps(vars(result), indent=2))
     else:
-        click.echo(f"sent {result.sent}, failed {result.failed}, deferred {result.deferred}, "
-                   f"unknown {result.unknown}, already done {result.skipped}")
+        click.echo(f"sent {result.sent}, failed {result.failed} ({result.suppressed} addresses "
+                   f"suppressed), deferred {result.deferred}, unknown {result.unknown}, "
+                   f"already done {result.skipped}")
     sys.exit(1 if result.failed or result.deferred else 0)
 
 

@@ -90,6 +90,9 @@ class DeliverySection:
     sender: str = "outbox"
     outbox_dir: str = "var/outbox"
     batch_size: int = 500
+    retries: int = 2  # more passes over deferred deliveries (4xx, 429) within one run
+    retry_backoff: float = 30.0  # seconds before the first extra pass; doubles
+    send_window_hours: float = 3.0  # after send_at + this, an issue is stale (0: no limit)
 
 
 @dataclass(frozen=True)
@@ -386,6 +389,8 @@ def _check_values(c: Config) -> None:
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
             raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    if c.delivery.retries < 0 or c.delivery.retry_backoff < 0 or c.delivery.send_window_hours < 0:
+        raise bad("[delivery] retries, retry_backoff and send_window_hours", "must not be negative")
     if c.render.inliner not in ("premailer", "css-inline"):
         raise bad("[render] inliner", f"must be premailer or css-inline, got {c.render.inliner!r}")
     if not 20_000 <= c.render.max_html_bytes <= 100_000:

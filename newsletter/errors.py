@@ -8,6 +8,7 @@
     ├── StoreError                  the database refused an operation
     ├── TokenError                  an invalid, expired or tampered signed token
     ├── SubscriberError             a bad subscriber row or address
+    ├── StaleIssue                  the issue's send window has closed (send --force)
     └── DeliveryError               a message could not be handed over
         ├── TransientDeliveryError  try again later (4xx, 429, 5xx, disconnects)
         └── PermanentDeliveryError  never retry for this recipient (5.1.x, invalid address)
@@ -89,6 +90,10 @@ class DeliveryError(NewsletterError):
 
 class TransientDeliveryError(DeliveryError):
     """Delivery failed for now; the same message may be retried later."""
+
+
+class StaleIssue(NewsletterError):
+    """The issue's send window has closed: sending it now would surprise its readers."""
 
 
 class PermanentDeliveryError(DeliveryError):

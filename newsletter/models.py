@@ -185,6 +185,8 @@ class DeliveryResult:
     subscriber_id: int
     status: DeliveryStatus
     detail: str = ""
+    suppress: bool = False  # the address does not exist: take it off the list
+    stop: bool = False  # the server refuses the whole run (policy, authentication)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import email.policy
 import functools
 import json
 import os
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +23,7 @@ from .curate import CurateSettings, EditorialRules, blocked_stories, build_brief
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .demo import SAMPLE_DATE, SampleFeedServer
-from .errors import ConfigError, NewsletterError, StoreError
+from .errors import ConfigError, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
 from .models import (
@@ -254,10 +255,31 @@ def stored_issue(config: Config, store: Store, issue_date: date) -> RenderedIssu
     return issue
 
 
+def send_window_closes(config: Config, issue_date: date) -> datetime | None:
+    """When the issue becomes stale: [schedule] send_at + [delivery] send_window_hours."""
+    hours = config.delivery.send_window_hours
+    if not hours:
+        return None
+    send_at = datetime.combine(issue_date, parse_hhmm(config.schedule.send_at), tzinfo=config.zone)
+    return send_at + timedelta(hours=hours)
+
+
 def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
-               sender: Sender | None = None, progress: Callable[[int], None] | None = None
-               ) -> DispatchResult:
-    """Send the stored issue to every active subscriber who has not had it yet."""
+               sender: Sender | None = None, progress: Callable[[int], None] | None = None,
+               force: bool = False, resend_failed: bool = False,
+               sleep: Callable[[float], None] = time.sleep) -> DispatchResult:
+    """Send the stored issue to every active subscriber who has not had it yet.
+
+    Refuses a stale issue (past its send window) unless ``force``; ``resend_failed``
+    first puts permanently failed deliveries back in the queue.
+    """
+    closes = send_window_closes(config, issue_date)
+    if closes is not None and clock() > closes and not force:
+        raise StaleIssue(
+            f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
+            "not sent", hint="newsletter send --force sends it anyway")
+    if resend_failed:
+        store.requeue_failed(issue_date, clock())
     main = message_factory(config, stored_issue(config, store, issue_date))
     factories: dict[str | None, MessageFactory] = {config.newsletter.language: main}
 
@@ -272,7 +294,9 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
     store.set_issue_status(issue_date, "sending")
     try:
         result = dispatch(store, sender, factory, issue_date=issue_date,
-                          batch_size=config.delivery.batch_size, clock=clock, progress=progress)
+                          batch_size=config.delivery.batch_size, clock=clock, progress=progress,
+                          retries=config.delivery.retries, backoff=config.delivery.retry_backoff,
+                          sleep=sleep)
     finally:
         sender.close()
     counts = store.delivery_counts(issue_date)
@@ -316,7 +340,7 @@ def write_preview(config: Config, store: Store, issue_date: date, folder: Path) 
 
 
 def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False,
-        clock: Clock = utc_now, sender: Sender | None = None,
+        force: bool = False, clock: Clock = utc_now, sender: Sender | None = None,
         progress: Callable[[str], None] | None = None) -> RunReport:
     """Collect, build (unless already sending or sent), send. Safe to run twice."""
     report = RunReport(issue_date=issue_date)
@@ -341,7 +365,7 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
         if dry_run:
             report.notes.append("dry run: nothing sent")
         else:
-            _send_into(report, config, store, issue_date, clock, sender)
+            _send_into(report, config, store, issue_date, clock, sender, force)
     except NewsletterError as exc:
         report.notes.append(f"error: {exc.message}")
         store.finish_run(run_id, "error", report.to_dict(), clock())
@@ -351,8 +375,8 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
 
 
 def _send_into(report: RunReport, config: Config, store: Store, issue_date: date,
-               clock: Clock, sender: Sender | None) -> None:
-    result = send_stage(config, store, issue_date, clock=clock, sender=sender)
+               clock: Clock, sender: Sender | None, force: bool) -> None:
+    result = send_stage(config, store, issue_date, clock=clock, sender=sender, force=force)
     report.messages_sent = result.sent
     report.messages_failed = result.failed + result.deferred
     report.messages_skipped = result.skipped

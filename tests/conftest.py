@@ -44,7 +44,7 @@ def make_config(tmp_path: Path, feeds_base: str | None = None, **sections: dict[
     """A config rooted in tmp_path: SQLite and outbox there, sample feeds if a base is given."""
     raw: dict[str, Any] = {
         "store": {"url": "sqlite:///db.sqlite3"},
-        "delivery": {"outbox_dir": "outbox"},
+        "delivery": {"outbox_dir": "outbox", "send_window_hours": 0},
     }
     for name, values in sections.items():
         raw.setdefault(name, {}).update(values)

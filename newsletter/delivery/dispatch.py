@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..compose.message import MessageFactory
 from ..errors import DeliveryError
-from ..models import DeliveryStatus, Message
+from ..models import DeliveryResult, DeliveryStatus, Message, Subscriber
 from ..store import Store
 from .base import Sender
 
@@ -21,6 +23,7 @@ class DispatchResult:
     failed: int = 0
     deferred: int = 0
     unknown: int = 0
+    suppressed: int = 0  # of the failed: addresses taken off the list (no such mailbox)
     skipped: int = 0  # already handled by an earlier run (sent, failed or unknown)
 
     @property
@@ -37,49 +40,90 @@ def dispatch(
     batch_size: int,
     clock: Callable[[], datetime],
     progress: Callable[[int], None] | None = None,
+    retries: int = 0,
+    backoff: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> DispatchResult:
     """Send the issue to every active subscriber who has not had it yet.
 
     A ledger row is written (``sending``) before a message is handed over and updated
     after; a crash in between leaves ``sending`` rows that are never resent blindly.
-    ``factories(language)`` gives the message factory for a subscriber's language.
+    Deferred deliveries (4xx, 429…) are tried again up to ``retries`` times in this run,
+    after ``backoff`` seconds, doubling, with jitter. ``factories(language)`` gives the
+    message factory for a subscriber's language.
     """
     result = DispatchResult()
+    final: dict[int, DeliveryResult] = {}
     for batch in store.active_subscribers(batch_size):
         ledger = store.ledger_status(issue_date, [s.id for s in batch])
-        now = clock()
-        messages: dict[int, Message] = {}
-        for subscriber in batch:
-            if ledger.get(subscriber.id) in _RETRYABLE:
-                messages[subscriber.id] = factories(subscriber.language).build(
-                    subscriber, now, with_parts=getattr(sender, "wants_parts", False))
-            else:
-                result.skipped += 1
-        claimed = store.claim_deliveries(
-            issue_date, [(sid, m.message_id) for sid, m in messages.items()], now)
-        result.skipped += len(messages) - len(claimed)
-        todo = [m for sid, m in messages.items() if sid in claimed]
+        todo = [s for s in batch if ledger.get(s.id) in _RETRYABLE]
+        result.skipped += len(batch) - len(todo)
+        result.skipped += _send(store, sender, factories, issue_date, todo, clock, final)
+        if progress:
+            progress(len(batch))
+    for attempt in range(retries):
+        waiting = [sid for sid, r in final.items() if r.status is DeliveryStatus.DEFERRED]
+        if not waiting:
+            break
+        sleep(backoff * 2 ** attempt * (1 + random.random() / 4))
+        again = [s for s in (store.get_subscriber(sid) for sid in waiting)
+                 if s is not None and s.status == "active"]
+        for start in range(0, len(again), batch_size):
+            _send(store, sender, factories, issue_date, again[start:start + batch_size], clock,
+                  final)
+    for outcome in final.values():
+        if outcome.status is DeliveryStatus.SENT:
+            result.sent += 1
+        elif outcome.status is DeliveryStatus.FAILED:
+            result.failed += 1
+            result.suppressed += outcome.suppress
+        elif outcome.status is DeliveryStatus.DEFERRED:
+            result.deferred += 1
+        else:
+            result.unknown += 1
+    return result
+
+
+def _send(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],
+          issue_date: date, subscribers: Sequence[Subscriber], clock: Callable[[], datetime],
+          final: dict[int, DeliveryResult]) -> int:
+    """Build a batch, then claim, hand over and record it chunk by chunk.
+
+    A chunk is what the sender hands over at once (one SMTP transaction, one provider
+    request): after a crash, at most one chunk is left "sending", never resent blindly.
+    Returns how many subscribers someone else had claimed.
+    """
+    now = clock()
+    wants_parts = getattr(sender, "wants_parts", False)
+    messages = [factories(s.language).build(s, now, with_parts=wants_parts) for s in subscribers]
+    size = max(1, getattr(sender, "max_batch", len(messages) or 1))
+    taken = 0
+    for start in range(0, len(messages), size):
+        chunk = messages[start:start + size]
+        claimed = store.claim_deliveries(issue_date, [(m.subscriber_id, m.message_id)
+                                                      for m in chunk], clock())
+        taken += len(chunk) - len(claimed)
+        todo = [m for m in chunk if m.subscriber_id in claimed]
+        if not todo:
+            continue
         try:
             outcomes = sender.send_batch(todo)
         except DeliveryError as exc:
             # Nothing was handed over for the rest: back to pending, for the next run.
             done = {o.subscriber_id for o in exc.results}
-            back = [(m.subscriber_id, DeliveryStatus.PENDING, exc.message)
+            back = [DeliveryResult(m.subscriber_id, DeliveryStatus.PENDING, exc.message)
                     for m in todo if m.subscriber_id not in done]
-            store.record_deliveries(issue_date, [(o.subscriber_id, o.status, o.detail)
-                                                 for o in exc.results] + back, clock())
+            _record(store, issue_date, [*exc.results, *back], clock())
             raise
-        store.record_deliveries(issue_date, [(o.subscriber_id, o.status, o.detail)
-                                             for o in outcomes], clock())
-        for outcome in outcomes:
-            if outcome.status is DeliveryStatus.SENT:
-                result.sent += 1
-            elif outcome.status is DeliveryStatus.FAILED:
-                result.failed += 1
-            elif outcome.status is DeliveryStatus.DEFERRED:
-                result.deferred += 1
-            else:
-                result.unknown += 1
-        if progress:
-            progress(len(batch))
-    return result
+        _record(store, issue_date, outcomes, clock())
+        final.update({o.subscriber_id: o for o in outcomes})
+    return taken
+
+
+def _record(store: Store, issue_date: date, outcomes: Sequence[DeliveryResult],
+            now: datetime) -> None:
+    store.record_deliveries(issue_date, [(o.subscriber_id, o.status, o.detail) for o in outcomes],
+                            now)
+    for outcome in outcomes:
+        if outcome.suppress:  # no such mailbox: never mail it again
+            store.set_subscriber_status(outcome.subscriber_id, "bounced", now)

@@ -15,6 +15,7 @@ class OutboxSender:
 
     name = "outbox"
     wants_parts = False
+    max_batch = 100
 
     def __init__(self, folder: Path, prefix: str) -> None:
         self.folder = folder

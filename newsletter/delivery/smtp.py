@@ -18,6 +18,7 @@ class SmtpSender:
 
     name = "smtp"
     wants_parts = False
+    max_batch = 1
 
     def __init__(self, settings: SmtpSection, envelope_from: str,
                  context: ssl.SSLContext | None = None) -> None:
@@ -70,28 +71,55 @@ class SmtpSender:
                 raise
         return results
 
-    def _send_one(self, message: Message) -> DeliveryResult:
+    def _send_one(self, message: Message, *, retry_disconnect: bool = True) -> DeliveryResult:
+        """One SMTP transaction, each reply read: MAIL, RCPT, then DATA.
+
+        A disconnect before DATA is harmless (nothing was handed over): reconnect and try
+        once more. A disconnect or timeout during DATA is ambiguous: recorded as unknown.
+        """
         sid = message.subscriber_id
         conn = self._connection()
+        self._sent_on_conn += 1
         try:
-            refused = conn.sendmail(self.envelope_from, [message.recipient], message.data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = exc.recipients.get(message.recipient, (550, b"refused"))
-            return _classify(sid, code, text)
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code == 421:
-                self._drop()
-            return _classify(sid, exc.smtp_code, exc.smtp_error)
+            code, reply = conn.mail(self.envelope_from)
+            if code != 250:
+                return self._refused(sid, code, reply, conn)
+            code, reply = conn.rcpt(message.recipient)
+            if code not in (250, 251):
+                return self._refused(sid, code, reply, conn)
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            if retry_disconnect:
+                return self._send_one(message, retry_disconnect=False)
+            return DeliveryResult(sid, DeliveryStatus.DEFERRED, f"disconnected before DATA: {exc}")
+        try:
+            code, reply = conn.data(message.data)
+        except smtplib.SMTPDataError as exc:
+            return self._refused(sid, exc.smtp_code, exc.smtp_error, conn)
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             return DeliveryResult(sid, DeliveryStatus.UNKNOWN,
-                                  f"connection lost during the transaction: {exc}")
-        finally:
-            self._sent_on_conn += 1
-        if refused:
-            code, text = refused.get(message.recipient, (550, b"refused"))
-            return _classify(sid, code, text)
-        return DeliveryResult(sid, DeliveryStatus.SENT, "250 accepted")
+                                  f"connection lost after the message was sent: {exc}")
+        if code != 250:
+            return self._refused(sid, code, reply, conn)
+        return DeliveryResult(sid, DeliveryStatus.SENT, f"{code} {_text(reply)}".strip())
+
+    def _refused(self, sid: int, code: int, reply: bytes | str, conn: smtplib.SMTP
+                 ) -> DeliveryResult:
+        result = classify_reply(sid, code, reply)
+        if code == 421:
+            self._drop()  # the server is closing the connection
+        else:
+            try:
+                conn.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+        if result.stop:
+            raise DeliveryError(f"SMTP server {self.settings.host} refused the run: "
+                                f"{result.detail}",
+                                hint="a policy or authentication refusal (5.7.x): fix the "
+                                     "sender's authentication, then run send again")
+        return result
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -110,8 +138,19 @@ class SmtpSender:
                 self._conn = None
 
 
-def _classify(subscriber_id: int, code: int, text: bytes | str) -> DeliveryResult:
-    detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def classify_reply(subscriber_id: int, code: int, reply: bytes | str) -> DeliveryResult:
+    """What an SMTP refusal means: retry later, never again (and suppress), or stop the run."""
+    text = _text(reply)
+    detail = f"{code} {text}"
+    enhanced = text.split(" ", 1)[0] if text[:2] in ("4.", "5.") else ""
     if 400 <= code < 500:
         return DeliveryResult(subscriber_id, DeliveryStatus.DEFERRED, detail)
-    return DeliveryResult(subscriber_id, DeliveryStatus.FAILED, detail)
+    if enhanced.startswith("5.7."):
+        return DeliveryResult(subscriber_id, DeliveryStatus.FAILED, detail, stop=True)
+    bad_mailbox = enhanced.startswith("5.1.") or enhanced == "5.2.1" or (
+        not enhanced and code in (550, 551, 553))
+    return DeliveryResult(subscriber_id, DeliveryStatus.FAILED, detail, suppress=bad_mailbox)

@@ -47,7 +47,8 @@ def demo_config(out: Path, language: str) -> Path:
                            name="Le Brief" if language == "fr" else "The Brief" if language == "en"
                            else "الموجز"),
         store=replace(base.store, url="sqlite:///newsletter.sqlite3"),
-        delivery=replace(base.delivery, outbox_dir="outbox"),
+        # A demo may build any date, past ones included: no send window.
+        delivery=replace(base.delivery, outbox_dir="outbox", send_window_hours=0.0),
         security=replace(base.security, secret_file="secret.key"),
         demo=replace(base.demo, sample_feeds_port=port),
         feeds=sample_feeds(f"http://127.0.0.1:{port}"),

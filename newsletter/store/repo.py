@@ -53,6 +53,10 @@ class FeedState:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL still survives any crash of the program (a killed send loses no
+    # ledger row); only an OS crash or power cut may lose the last commits. It makes the
+    # per-message ledger writes of SMTP sending ~20x cheaper.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -404,6 +408,15 @@ class Store:
                 conn.execute(update(t.deliveries).where(
                     c.issue_date == issue_date, c.subscriber_id == sid
                 ).values(status=status.value, detail=detail, updated_at=now))
+
+    def requeue_failed(self, issue_date: date, now: datetime) -> int:
+        """Put this issue's failed deliveries back to pending (send --resend-failed)."""
+        c = t.deliveries.c
+        with self.engine.begin() as conn:
+            result = conn.execute(update(t.deliveries).where(
+                c.issue_date == issue_date, c.status == DeliveryStatus.FAILED.value,
+            ).values(status=DeliveryStatus.PENDING.value, updated_at=now))
+        return int(result.rowcount)
 
     def delivery_counts(self, issue_date: date) -> dict[str, int]:
         with self.engine.connect() as conn:

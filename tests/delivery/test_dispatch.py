@@ -46,6 +46,7 @@ class FlakySender:
 
     name = "flaky"
     wants_parts = False
+    max_batch = 10
 
     def __init__(self) -> None:
         self.seen: list[int] = []
