@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,16 +22,34 @@ class SinkHandler:
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     # recipient -> SMTP reply to give at RCPT TO (e.g. "550 5.1.1 no such user")
     refuse: dict[str, str] = field(default_factory=dict)
+    # recipients refused once with 451, accepted afterwards (greylisting)
+    defer_once: set[str] = field(default_factory=set)
+    # reply to every MAIL FROM instead of 250 (e.g. "550 5.7.1 not authorised")
+    refuse_mail: str | None = None
+    # seconds to wait before answering DATA, as a distant relay would
+    data_delay: float = 0.0
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: Any) -> str:
+        if self.refuse_mail:
+            return self.refuse_mail
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: Any) -> str:
         if address in self.refuse:
             return self.refuse[address]
+        if address in self.defer_once:
+            self.defer_once.discard(address)
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted"
 
 
