@@ -86,6 +86,13 @@ class RenderSection:
 
 
 @dataclass(frozen=True)
+class DkimSection:
+    key_path: str = ""  # a PEM RSA key (2048 bits or more); empty: no signing
+    selector: str = "newsletter"
+    domain: str = ""  # default: the sender address's domain
+
+
+@dataclass(frozen=True)
 class DeliverySection:
     sender: str = "outbox"
     outbox_dir: str = "var/outbox"
@@ -154,6 +161,7 @@ class Config:
     curate: CurateSection = field(default_factory=CurateSection)
     summaries: SummariesSection = field(default_factory=SummariesSection)
     render: RenderSection = field(default_factory=RenderSection)
+    dkim: DkimSection = field(default_factory=DkimSection)
     delivery: DeliverySection = field(default_factory=DeliverySection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)

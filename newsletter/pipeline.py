@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .compose import MessageFactory, render_issue
+from .compose.dkim_sign import DkimSigner
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
 from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
@@ -240,10 +241,14 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
     def preferences_url(subscriber: Subscriber) -> str:
         return f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id)}"
 
+    signer = None
+    if config.dkim.key_path:
+        signer = DkimSigner.load(config.dkim.domain or domain, config.dkim.selector,
+                                 config.path(config.dkim.key_path))
     return MessageFactory(issue, sender_address=config.newsletter.sender_address,
                           list_name=config.newsletter.name, domain=domain,
                           unsubscribe_url=unsubscribe_url, unsubscribe_mailto=unsubscribe_mailto,
-                          preferences_url=preferences_url,
+                          preferences_url=preferences_url, signer=signer,
                           subject_prefix=subject_prefix)
 
 

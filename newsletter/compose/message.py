@@ -16,6 +16,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 
 from ..models import Message, MessageParts, RenderedIssue, Subscriber
+from .dkim_sign import DkimSigner
 from .mime import EncodedTemplate
 from .render import (
     NAME_PLACEHOLDER,
@@ -66,12 +67,14 @@ class MessageFactory:
         unsubscribe_mailto: Callable[[Subscriber], str] | None = None,
         preferences_url: Callable[[Subscriber], str] | None = None,
         subject_prefix: str = "",
+        signer: DkimSigner | None = None,
     ) -> None:
         self.issue = issue
         self.domain = domain
         self._unsubscribe_url = unsubscribe_url
         self._unsubscribe_mailto = unsubscribe_mailto
         self._preferences_url = preferences_url
+        self._signer = signer
         display, address = parseaddr(sender_address)
         slug = "-".join(_ascii_phrase(list_name).lower().split()) or "newsletter"
         self._sender = formataddr((display, address)) if display else address
@@ -125,6 +128,8 @@ class MessageFactory:
             self._html.fill({k: escape(v, quote=True) for k, v in values.items()}), b"\r\n",
             f"--{boundary}--\r\n".encode(),
         ])
+        if self._signer is not None:
+            data = self._signer.sign(data)
         parts = None
         if with_parts:
             parts = MessageParts(

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from ..compose.message import MessageFactory
 from ..errors import DeliveryError
-from ..models import DeliveryResult, DeliveryStatus, Message, Subscriber
+from ..models import DeliveryResult, DeliveryStatus, Subscriber
 from ..store import Store
 from .base import Sender
 
