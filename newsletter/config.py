@@ -111,6 +111,8 @@ class SmtpSection:
     password_env: str = "NEWSLETTER_SMTP_PASSWORD"
     timeout: float = 30.0
     max_messages_per_connection: int = 100
+    connections: int = 4  # SMTP connections in parallel
+    messages_per_second: float = 0.0  # token-bucket pace (0: as fast as the server answers)
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,8 @@ def _check_values(c: Config) -> None:
         raise bad("[newsletter] words_per_minute", "must be positive (0 = language default)")
     if c.delivery.sender not in SENDERS:
         raise bad("[delivery] sender", f"must be one of {', '.join(SENDERS)}, got {c.delivery.sender!r}")
+    if not 1 <= c.smtp.connections <= 64 or c.smtp.messages_per_second < 0:
+        raise bad("[smtp] connections", "must be between 1 and 64 (messages_per_second >= 0)")
     if c.smtp.tls not in ("starttls", "ssl", "none"):
         raise bad("[smtp] tls", f"must be starttls, ssl or none, got {c.smtp.tls!r}")
     if c.smtp.tls == "none" and c.smtp.host not in ("localhost", "127.0.0.1", "::1"):

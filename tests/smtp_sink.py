@@ -28,6 +28,7 @@ class SinkHandler:
     refuse_mail: str | None = None
     # seconds to wait before answering DATA, as a distant relay would
     data_delay: float = 0.0
+    peers: set[Any] = field(default_factory=set)  # client (host, port) of each connection
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           mail_options: Any) -> str:
@@ -47,6 +48,7 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.peers.add(session.peer)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         if self.data_delay:
             await asyncio.sleep(self.data_delay)

@@ -13,7 +13,11 @@ class Sender(Protocol):
 
     name: str
     wants_parts: bool  # True: messages come with .parts (HTTP providers taking JSON)
-    max_batch: int  # messages handed over at once (the ledger claims this many at a time)
+
+    @property
+    def max_batch(self) -> int:
+        """Messages handed over at once (the ledger claims this many at a time)."""
+        ...
 
     def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         """Deliver messages; one result per message, in order. Never raises for one recipient."""

@@ -8,7 +8,7 @@ from ..config import Config
 from ..errors import ConfigError
 from .base import Sender
 from .outbox import OutboxSender
-from .smtp import SmtpSender
+from .smtp_pool import SmtpPoolSender
 
 
 def make_sender(config: Config, issue_date: date, *, test: bool = False) -> Sender:
@@ -18,5 +18,7 @@ def make_sender(config: Config, issue_date: date, *, test: bool = False) -> Send
         prefix = f"{issue_date.isoformat()}{'-test' if test else ''}"
         return OutboxSender(config.path(config.delivery.outbox_dir), prefix)
     if kind == "smtp":
-        return SmtpSender(config.smtp, config.newsletter.sender_address)
+        return SmtpPoolSender(config.smtp, config.newsletter.sender_address,
+                              connections=config.smtp.connections,
+                              messages_per_second=config.smtp.messages_per_second)
     raise ConfigError(f"{config.source}: [delivery] sender {kind!r} is not available")
