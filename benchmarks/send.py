@@ -1,0 +1,170 @@
+"""Benchmark: sending full-size issues to a local SMTP sink that waits before every reply.
+
+Our sender (the ledger loop, `[smtp] connections` reused connections in parallel)
+against a plain smtplib loop opening one connection per message, measured in the same
+run; the sink (aiosmtpd, in its own process) waits ``--delay`` seconds before each reply,
+as a distant relay would. Prints messages per second and peak memory (tracemalloc) for
+each list size. Last line: one JSON object with every figure.
+
+    python benchmarks/send.py [--sizes 2000 10000] [--baseline 100] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from newsletter.compose import render_issue  # noqa: E402
+from newsletter.config import config_from_dict  # noqa: E402
+from newsletter.pipeline import message_factory, send_stage  # noqa: E402
+from newsletter.store import Store  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render import sample_briefing  # noqa: E402
+
+DAY = date(2026, 11, 29)
+
+
+def sink(port_queue: Any, delay: float) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        count = 0
+
+        async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                              responses: list[str]) -> list[str]:
+            await asyncio.sleep(delay)
+            session.host_name = hostname
+            return responses
+
+        async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                              options: Any) -> str:
+            await asyncio.sleep(delay)
+            envelope.mail_from = address
+            return "250 OK"
+
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                              options: Any) -> str:
+            await asyncio.sleep(delay)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            await asyncio.sleep(delay)
+            return "250 accepted"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port,
+                            data_size_limit=10_000_000)
+    controller.start()
+    port_queue.put(port)
+    while True:
+        time.sleep(3600)
+
+
+def big_issue_html() -> tuple[Any, int]:
+    briefing = sample_briefing()
+    # Longer summaries and more in-brief items: an issue close to 80 KB of HTML.
+    items = tuple(type(i)(**{**i.__dict__, "summary": (i.summary + " ") * 5}) for i in briefing.items)
+    briefing = type(briefing)(**{**briefing.__dict__, "items": items})
+    issue = render_issue(briefing, postal_address="12 rue Exemple, Casablanca",
+                         web_url="https://news.example.org/issues/2026-11-29", limit=100_000)
+    return issue, len(issue.html.encode())
+
+
+def ours(port: int, count: int, connections: int, tmp: Path) -> tuple[float, float, int]:
+    config = config_from_dict({
+        "store": {"url": f"sqlite:///{tmp}/send-{count}.sqlite3"},
+        "delivery": {"sender": "smtp", "send_window_hours": 0, "retries": 0, "batch_size": 500},
+        "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "connections": connections,
+                 "max_messages_per_connection": 1000},
+    }, source="benchmark", base_dir=tmp)
+    store = Store.open(config.database_url)
+    now = datetime(2026, 11, 29, 6, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        from newsletter.store import schema as t
+
+        conn.execute(t.subscribers.insert(), [dict(
+            email=f"reader{i}@example.org", name=f"Lecteur {i}", sections="", status="active",
+            created_at=now, updated_at=now) for i in range(count)])
+    issue, _ = big_issue_html()
+    store.save_issue(issue, {}, now)
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = send_stage(config, store, DAY, force=True)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    store.close()
+    return count / elapsed, peak / 1e6, result.sent
+
+
+def baseline(port: int, count: int, tmp: Path) -> float:
+    """One smtplib connection per message (connect, EHLO, MAIL, RCPT, DATA, QUIT)."""
+    config = config_from_dict({"store": {"url": f"sqlite:///{tmp}/b.sqlite3"}},
+                              source="benchmark", base_dir=tmp)
+    issue, _ = big_issue_html()
+    from newsletter.models import Subscriber
+
+    factory = message_factory(config, issue)
+    now = datetime(2026, 11, 29, 6, tzinfo=UTC)
+    started = time.perf_counter()
+    for i in range(count):
+        msg = factory.build(Subscriber(i + 1, f"reader{i}@example.org"), now)
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as conn:
+            conn.sendmail("brief@news.example.org", [msg.recipient], msg.data)
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--baseline", type=int, default=100)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--delay", type=float, default=0.02)
+    args = parser.parse_args()
+    import os
+
+    os.environ.setdefault("NEWSLETTER_SECRET", "benchmark-" + "x" * 40)
+    ports: Any = multiprocessing.get_context("fork").Queue()
+    server = multiprocessing.get_context("fork").Process(target=sink, args=(ports, args.delay),
+                                                         daemon=True)
+    server.start()
+    port = ports.get(timeout=30)
+    _, html_bytes = big_issue_html()
+    figures: dict[str, Any] = {"html_kb": round(html_bytes / 1024, 1), "delay_s": args.delay,
+                               "connections": args.connections}
+    with tempfile.TemporaryDirectory() as tmp:
+        base_rate = baseline(port, args.baseline, Path(tmp))
+        figures["baseline_messages_per_s"] = round(base_rate, 1)
+        print(f"issue HTML {figures['html_kb']} KB; sink waits {args.delay * 1000:.0f} ms per reply")
+        print(f"  smtplib, one connection per message: {base_rate:8.1f} msg/s "
+              f"({args.baseline} messages)")
+        for size in args.sizes:
+            rate, peak_mb, sent = ours(port, size, args.connections, Path(tmp))
+            figures[f"ours_{size}_messages_per_s"] = round(rate, 1)
+            figures[f"ours_{size}_peak_mb"] = round(peak_mb, 1)
+            figures[f"ours_{size}_sent"] = sent
+            print(f"  ours, {args.connections} connections, {size:>6} subscribers: {rate:8.1f} msg/s"
+                  f"  ({rate / base_rate:.1f}x, target >= 10)  peak {peak_mb:.1f} MB")
+    server.terminate()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
