@@ -21,7 +21,7 @@ def test_demo_reports_and_exits_1_for_the_broken_feed(demo_run: Demo) -> None:
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     report = result.stdout
-    assert "feeds:   8 ok, 1 failed" in report
+    assert "feeds:   10 ok, 1 failed" in report
     assert re.search(r"FAILED http://127\.0\.0\.1:\d+/feeds/broken\.xml: ", report)
     seen = int(re.search(r"stories: (\d+) seen", report).group(1))  # type: ignore[union-attr]
     assert seen >= 20
@@ -117,7 +117,7 @@ def test_other_commands_work_on_the_demo_config(demo_run: Demo, tmp_path: Path) 
     check = run_cli("check-config", *cfg, cwd=tmp_path, env=env)
     assert check.returncode == 0, check.stderr
     feeds = run_cli("feeds", "check", *cfg, cwd=tmp_path, env=env)
-    assert "FAILING" in feeds.stdout and feeds.stdout.count("/feeds/") == 9
+    assert "FAILING" in feeds.stdout and feeds.stdout.count("/feeds/") == 11
 
 
 def test_each_subscriber_gets_their_language(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ _SAMPLES = (
     ("coastal-tribune.xml", "Coastal Tribune", None, "en"),
     ("techwire.xml", "TechWire Daily", None, "en"),
     ("science-planet.xml", "Science & Planet", None, "en"),
+    ("akhbar-yawm.xml", "أخبار اليوم", None, "ar"),
+    ("sahil-ar.xml", "الساحل نيوز", None, "ar"),
     ("broken.xml", "Flash Info (broken)", None, "fr"),
 )
 

@@ -29,7 +29,7 @@ def test_sample_feeds_land_and_the_broken_ones_are_named(
     assert "404" in failed[f"{feed_server.base_url}/feeds/missing.xml"]
     assert "not a valid feed" in failed[f"{feed_server.base_url}/feeds/broken.xml"]
     assert "connection" in failed["http://127.0.0.1:9/feeds/refused.xml"]
-    assert len(result.ok) == 8
+    assert len(result.ok) == 10
     assert result.stories >= 80
     assert store.count_stories() == result.new_stories
     health = {s.url: s for s in store.feed_states()}
