@@ -174,6 +174,7 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"  # handed to the sender; outcome not yet recorded
     SENT = "sent"
     FAILED = "failed"  # permanent failure
+    SUPPRESSED = "suppressed"  # permanent failure; the address was taken off the list
     DEFERRED = "deferred"  # transient failure, will be retried
     UNKNOWN = "unknown"  # crash or timeout after hand-over: never resent automatically
 

@@ -122,8 +122,9 @@ def _send(store: Store, sender: Sender, factories: Callable[[str | None], Messag
 
 def _record(store: Store, issue_date: date, outcomes: Sequence[DeliveryResult],
             now: datetime) -> None:
-    store.record_deliveries(issue_date, [(o.subscriber_id, o.status, o.detail) for o in outcomes],
-                            now)
+    store.record_deliveries(issue_date, [
+        (o.subscriber_id, DeliveryStatus.SUPPRESSED if o.suppress else o.status, o.detail)
+        for o in outcomes], now)
     for outcome in outcomes:
         if outcome.suppress:  # no such mailbox: never mail it again
             store.set_subscriber_status(outcome.subscriber_id, "bounced", now)

@@ -50,6 +50,7 @@ def test_bad_mailbox_is_suppressed_and_greylisting_retried(tmp_path: Path) -> No
     assert (result.sent, result.failed, result.suppressed, result.deferred) == (4, 1, 1, 0)
     assert len(waits) == 1 and 30 <= waits[0] <= 37.5  # one extra pass, with jitter
     assert store.find_subscriber("s1@example.org").status == "bounced"  # type: ignore[union-attr]
+    assert store.delivery_counts(DAY) == {"sent": 4, "suppressed": 1}
     assert Counter(r for _, rcpts, _ in sink.messages for r in rcpts)["s2@example.org"] == 1
 
 
