@@ -172,10 +172,13 @@ def status(config: Config, as_json: bool) -> None:
             "failing_feeds": [{"url": f.url, "failures": f.consecutive_failures,
                                "last_error": f.last_error} for f in feeds],
             "deliveries": counts,
+            "send_lock": store.lock_holder("send", pipeline.utc_now()),
         }, indent=2))
         return
     state = store.issue_status(issue_date, config.newsletter.language) or "not built"
     click.echo(f"issue {issue_date}: {state}; deliveries: {counts or 'none'}")
+    holder = store.lock_holder("send", pipeline.utc_now())
+    click.echo(f"send lock: {holder or 'free'}")
     click.echo("last runs:")
     for r in runs:
         click.echo(f"  #{r['id']} {r['command']} {r['issue_date']} {r['outcome']} "

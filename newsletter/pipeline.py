@@ -10,8 +10,11 @@ import email.policy
 import functools
 import json
 import os
+import socket
+import threading
 import time
 import tomllib
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -260,6 +263,59 @@ def stored_issue(config: Config, store: Store, issue_date: date) -> RenderedIssu
     return issue
 
 
+class LockBusy(NewsletterError):
+    """Another run holds the lock (a cron run and the daemon, or two daemons)."""
+
+
+LOCK_TTL = timedelta(minutes=5)
+
+
+@contextlib.contextmanager
+def held_lock(store: Store, name: str, clock: Clock = utc_now,
+              ttl: timedelta = LOCK_TTL) -> Iterator[str]:
+    """Hold a lock in the store while the block runs, renewed in the background.
+
+    A holder that dies stops renewing; its lock is taken over once it expires.
+    """
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    holder = store.acquire_lock(name, owner, clock(), ttl)
+    current = store.lock_owner(name, clock()) if holder is not None else None
+    if current and _dead_here(current) and store.steal_lock(name, current, owner, clock(), ttl):
+        holder = None  # its process on this machine is gone: no need to wait for expiry
+    if holder is not None:
+        raise LockBusy(f"another {name} is running: {holder}",
+                       hint="it will finish, or its lock expires if it died; run again then")
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(ttl.total_seconds() / 3):
+            store.acquire_lock(name, owner, clock(), ttl)
+
+    renewer = threading.Thread(target=renew, name=f"lock-{name}", daemon=True)
+    renewer.start()
+    try:
+        yield owner
+    finally:
+        stop.set()
+        renewer.join(timeout=5)
+        store.release_lock(name, owner)
+
+
+def _dead_here(owner: str) -> bool:
+    """True when a lock owner ran on this host and its process no longer exists."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def send_window_closes(config: Config, issue_date: date) -> datetime | None:
     """When the issue becomes stale: [schedule] send_at + [delivery] send_window_hours."""
     hours = config.delivery.send_window_hours
@@ -295,6 +351,14 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
             factories[language] = message_factory(config, issue) if issue else main
         return factories[language]
 
+    with held_lock(store, "send", clock):
+        return _send_locked(config, store, issue_date, factory, clock, sender, progress, sleep)
+
+
+def _send_locked(config: Config, store: Store, issue_date: date,
+                 factory: Callable[[str | None], MessageFactory], clock: Clock,
+                 sender: Sender | None, progress: Callable[[int], None] | None,
+                 sleep: Callable[[float], None]) -> DispatchResult:
     sender = sender or make_sender(config, issue_date)
     store.set_issue_status(issue_date, "sending")
     try:

@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -441,6 +441,54 @@ class Store:
             if not exists:
                 conn.execute(insert(t.summary_cache).values(key=key, summary=summary,
                                                             created_at=now))
+
+    # -- locks -----------------------------------------------------------------
+
+    def lock_owner(self, name: str, now: datetime) -> str | None:
+        """The owner id of a live lock, or None."""
+        c = t.locks.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.owner, c.expires_at).where(c.name == name)).first()
+        return str(row.owner) if row and row.expires_at > now else None
+
+    def steal_lock(self, name: str, dead_owner: str, owner: str, now: datetime,
+                   ttl: timedelta) -> bool:
+        """Take over the lock of an owner known to be dead."""
+        c = t.locks.c
+        with self.engine.begin() as conn:
+            result = conn.execute(update(t.locks).where(c.name == name, c.owner == dead_owner)
+                                  .values(owner=owner, expires_at=now + ttl))
+        return bool(result.rowcount)
+
+    def acquire_lock(self, name: str, owner: str, now: datetime, ttl: timedelta) -> str | None:
+        """Take the lock (or renew our own); None if taken, else the current holder."""
+        c = t.locks.c
+        with self.engine.begin() as conn:
+            row = conn.execute(select(c.owner, c.expires_at).where(c.name == name)).first()
+            if row is None:
+                try:
+                    conn.execute(insert(t.locks).values(name=name, owner=owner,
+                                                        expires_at=now + ttl))
+                    return None
+                except IntegrityError:
+                    return "someone else"
+            if row.owner != owner and row.expires_at > now:
+                return f"{row.owner} (until {row.expires_at:%Y-%m-%d %H:%M:%S}Z)"
+            result = conn.execute(update(t.locks).where(
+                c.name == name, c.owner == row.owner, c.expires_at == row.expires_at,
+            ).values(owner=owner, expires_at=now + ttl))
+            return None if result.rowcount else "someone else"
+
+    def release_lock(self, name: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(t.locks.delete().where(t.locks.c.name == name, t.locks.c.owner == owner))
+
+    def lock_holder(self, name: str, now: datetime) -> str | None:
+        c = t.locks.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.owner, c.expires_at).where(c.name == name)).first()
+        return f"{row.owner} (until {row.expires_at:%Y-%m-%d %H:%M:%S}Z)" if row and \
+            row.expires_at > now else None
 
     # -- runs ------------------------------------------------------------------
 

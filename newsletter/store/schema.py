@@ -148,6 +148,15 @@ summary_cache = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+# One holder at a time per name (e.g. "send"): cron runs, daemons and workers take turns.
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,
