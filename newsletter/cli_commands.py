@@ -14,7 +14,7 @@ from . import pipeline
 from .cli import _date, _store, config_option, date_option, json_option, main
 from .config import LANGUAGES, Config
 from .feeds.opml import import_opml, opml_path, write_opml
-from .subscribers import import_csv, normalise_email
+from .subscribers import export_rows, forget, import_csv, normalise_email, write_export
 
 
 @main.command()
@@ -294,7 +294,8 @@ def subscribers() -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
     """Import a CSV file (format: subscribers/README.md)."""
-    report = import_csv(_store(config), file, now=pipeline.utc_now(), dry_run=dry_run)
+    report = import_csv(_store(config), file, now=pipeline.utc_now(), dry_run=dry_run,
+                        secret=config.secret())
     prefix = "would add" if dry_run else "added"
     click.echo(f"{prefix} {len(report.added)}, already subscribed {len(report.already)}, "
                f"refused {len(report.refused)}, bad rows {len(report.errors)}")
@@ -338,6 +339,34 @@ def subscribers_add(config: Config, address: str, name: str, language: str | Non
     sid, created = store.add_subscriber(email, name=name, language=language,
                                         consent_source="cli", consent_at=now, now=now)
     click.echo(f"{'added' if created else 'already subscribed'}: {email} (id {sid})")
+
+
+@subscribers.command(name="export")
+@config_option
+@click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--status", help="Only subscribers with this status.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def subscribers_export(config: Config, kind: str, status: str | None, out: Path | None) -> None:
+    """Export subscribers with their preferences and consent records."""
+    text = write_export(export_rows(_store(config), status), kind)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@subscribers.command(name="forget")
+@config_option
+@click.argument("address")
+def subscribers_forget(config: Config, address: str) -> None:
+    """Erase a subscriber's personal data; a keyed hash keeps the address from coming back."""
+    if not forget(_store(config), config.secret(), address, pipeline.utc_now()):
+        click.echo(f"{address} is not on the list", err=True)
+        sys.exit(1)
+    click.echo(f"forgotten: {address} (personal data erased; it cannot be imported again)")
 
 
 @subscribers.command(name="remove")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
+import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -109,7 +112,44 @@ def _row(line: int, record: dict[str, str | None]) -> SubscriberRow:
                          value("consent_source") or "import", consent_at)
 
 
-def import_csv(store: Store, path: Path, *, now: datetime, dry_run: bool = False) -> ImportReport:
+def address_hash(secret: bytes, email: str) -> str:
+    """A keyed hash of an address: proves "this address left" without keeping it."""
+    return hmac.new(secret, b"suppression:" + email.encode(), hashlib.sha256).hexdigest()
+
+
+def forget(store: Store, secret: bytes, address: str, now: datetime) -> bool:
+    """Erase a subscriber (GDPR art. 17); the address can never be imported again."""
+    email = normalise_email(address)
+    subscriber = store.find_subscriber(email)
+    if subscriber is None:
+        return False
+    store.forget_subscriber(subscriber.id, address_hash(secret, email), now)
+    return True
+
+
+EXPORT_FIELDS = ("id", "email", "name", "language", "sections", "timezone", "status",
+                 "consent_source", "consent_at", "consent_ip", "consent_user_agent",
+                 "consent_text_version", "created_at", "updated_at")
+
+
+def export_rows(store: Store, status: str | None = None) -> list[dict[str, str]]:
+    """Every subscriber with preferences and consent record, as text."""
+    return [{k: "" if row.get(k) is None else str(row[k]) for k in EXPORT_FIELDS}
+            for row in store.list_subscribers(status)]
+
+
+def write_export(rows: list[dict[str, str]], kind: str) -> str:
+    if kind == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def import_csv(store: Store, path: Path, *, now: datetime, dry_run: bool = False,
+               secret: bytes | None = None) -> ImportReport:
     """Import the good rows of a CSV file; report the bad ones by line number.
 
     An address that left the list (unsubscribed, bounced, complained) is never brought back.
@@ -122,6 +162,9 @@ def import_csv(store: Store, path: Path, *, now: datetime, dry_run: bool = False
     report = ImportReport(errors=errors)
     for row in rows:
         status = store.subscriber_status(row.email)
+        if status is None and secret and store.is_suppressed(address_hash(secret, row.email)):
+            report.refused.append((row.email, "forgotten at their request: not re-subscribed"))
+            continue
         if status is None:
             if not dry_run:
                 store.add_subscriber(
@@ -134,7 +177,3 @@ def import_csv(store: Store, path: Path, *, now: datetime, dry_run: bool = False
         else:
             report.refused.append((row.email, f"{status}: not re-subscribed"))
     return report
-
-
-def consent_date(value: date | datetime | None) -> str:
-    return value.isoformat() if value else ""

@@ -292,6 +292,25 @@ class Store:
                                ).mappings().first()
         return _subscriber(row) if row else None
 
+    def is_suppressed(self, address_hash: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.suppressions.c.address_hash).where(
+                t.suppressions.c.address_hash == address_hash)).first() is not None
+
+    def forget_subscriber(self, subscriber_id: int, address_hash: str, now: datetime) -> None:
+        """Erase a subscriber's personal data; keep only a keyed hash that blocks re-imports."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(t.suppressions.c.address_hash).where(
+                t.suppressions.c.address_hash == address_hash)).first()
+            if not exists:
+                conn.execute(insert(t.suppressions).values(address_hash=address_hash,
+                                                           reason="forgotten", created_at=now))
+            conn.execute(update(t.subscribers).where(t.subscribers.c.id == subscriber_id).values(
+                email=f"forgotten-{subscriber_id}@invalid", name="", language=None, sections="",
+                timezone=None, status="forgotten", consent_source=None, consent_at=None,
+                consent_ip=None, consent_user_agent=None, consent_text_version=None,
+                updated_at=now))
+
     def subscriber_languages(self) -> set[str]:
         """The languages active subscribers chose."""
         with self.engine.connect() as conn:

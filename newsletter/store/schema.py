@@ -120,8 +120,20 @@ subscribers = Table(
     Column("status", String(20), nullable=False, default="active"),
     Column("consent_source", String(100)),
     Column("consent_at", UTCDateTime()),
+    Column("consent_ip", String(64)),
+    Column("consent_user_agent", String(500)),
+    Column("consent_text_version", String(50)),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Addresses that must never be mailed again, as keyed hashes (the address itself is gone).
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("address_hash", String(64), primary_key=True),
+    Column("reason", String(50), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 # The delivery ledger: one row per (issue date, subscriber) decides what was sent.
