@@ -21,7 +21,7 @@ from .errors import ConfigError
 from .models import FeedSource
 
 LANGUAGES = ("fr", "en", "ar")
-SENDERS = ("outbox", "smtp")
+SENDERS = ("outbox", "smtp", "sendgrid", "mailgun", "postmark", "ses", "brevo", "resend")
 DEFAULT_WPM = {"fr": 230, "en": 238, "ar": 180}
 
 
@@ -116,6 +116,64 @@ class SmtpSection:
 
 
 @dataclass(frozen=True)
+class ProvidersSection:
+    # Shared by the HTTP providers.
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_cap: float = 120.0
+
+
+@dataclass(frozen=True)
+class SendGridSection:
+    api_key_env: str = "SENDGRID_API_KEY"
+    base_url: str = ""  # "": https://api.sendgrid.com (EU accounts: https://api.eu.sendgrid.com)
+    requests_per_second: float = 0.0  # 0: the provider's documented default
+
+
+@dataclass(frozen=True)
+class MailgunSection:
+    api_key_env: str = "MAILGUN_API_KEY"
+    domain: str = ""  # the Mailgun sending domain, e.g. mg.example.org (required)
+    base_url: str = ""
+    requests_per_second: float = 0.0
+
+
+@dataclass(frozen=True)
+class PostmarkSection:
+    api_key_env: str = "POSTMARK_SERVER_TOKEN"
+    message_stream: str = "broadcast"
+    base_url: str = ""
+    requests_per_second: float = 0.0
+
+
+@dataclass(frozen=True)
+class SesSection:
+    access_key_id_env: str = "AWS_ACCESS_KEY_ID"
+    secret_access_key_env: str = "AWS_SECRET_ACCESS_KEY"
+    session_token_env: str = "AWS_SESSION_TOKEN"
+    region: str = "eu-west-1"
+    configuration_set: str = ""
+    base_url: str = ""
+    requests_per_second: float = 1.0  # set to the account's maximum send rate
+
+
+@dataclass(frozen=True)
+class BrevoSection:
+    api_key_env: str = "BREVO_API_KEY"
+    base_url: str = ""
+    requests_per_second: float = 0.0
+
+
+@dataclass(frozen=True)
+class ResendSection:
+    api_key_env: str = "RESEND_API_KEY"
+    base_url: str = ""
+    requests_per_second: float = 0.0
+
+
+@dataclass(frozen=True)
 class ScheduleSection:
     cutoff: str = "06:00"
     send_at: str = "07:00"
@@ -166,6 +224,13 @@ class Config:
     dkim: DkimSection = field(default_factory=DkimSection)
     delivery: DeliverySection = field(default_factory=DeliverySection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
+    providers: ProvidersSection = field(default_factory=ProvidersSection)
+    sendgrid: SendGridSection = field(default_factory=SendGridSection)
+    mailgun: MailgunSection = field(default_factory=MailgunSection)
+    postmark: PostmarkSection = field(default_factory=PostmarkSection)
+    ses: SesSection = field(default_factory=SesSection)
+    brevo: BrevoSection = field(default_factory=BrevoSection)
+    resend: ResendSection = field(default_factory=ResendSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
     security: SecuritySection = field(default_factory=SecuritySection)
     web: WebSection = field(default_factory=WebSection)
@@ -394,6 +459,10 @@ def _check_values(c: Config) -> None:
         raise bad("[delivery] sender", f"must be one of {', '.join(SENDERS)}, got {c.delivery.sender!r}")
     if not 1 <= c.smtp.connections <= 64 or c.smtp.messages_per_second < 0:
         raise bad("[smtp] connections", "must be between 1 and 64 (messages_per_second >= 0)")
+    if c.delivery.sender == "mailgun" and not c.mailgun.domain:
+        raise bad("[mailgun] domain", "must name the Mailgun sending domain when sender = 'mailgun'")
+    if c.providers.max_attempts < 1:
+        raise bad("[providers] max_attempts", "must be at least 1")
     if c.smtp.tls not in ("starttls", "ssl", "none"):
         raise bad("[smtp] tls", f"must be starttls, ssl or none, got {c.smtp.tls!r}")
     if c.smtp.tls == "none" and c.smtp.host not in ("localhost", "127.0.0.1", "::1"):
