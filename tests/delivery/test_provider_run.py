@@ -43,3 +43,52 @@ def test_missing_key_names_the_variable(tmp_path: Path, monkeypatch: pytest.Monk
     store.save_issue(ISSUE, {}, datetime(2026, 11, 27, tzinfo=UTC))
     with pytest.raises(ConfigError, match="RESEND_API_KEY"):
         pipeline.send_stage(config, store, DAY)
+
+
+def test_killed_mid_send_through_a_provider_then_resumed(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import tomli_w
+
+    from newsletter.config import config_to_dict
+    from tests import provider_fakes
+
+    real_answer = provider_fakes._Handler.answer
+
+    def slow_answer(self: provider_fakes._Handler, status: int, body: bytes,
+                    headers: dict[str, str]) -> None:
+        time.sleep(0.3)  # a distant API: the sender waits after each accepted batch
+        real_answer(self, status, body, headers)
+
+    monkeypatch.setattr(provider_fakes._Handler, "answer", slow_answer)
+    with ProviderFake("resend") as fake:
+        config = make_config(tmp_path, delivery={"sender": "resend", "batch_size": 500},
+                             resend={"api_key_env": "TEST_PROVIDER_KEY", "base_url": fake.url,
+                                     "requests_per_second": 100.0})
+        store = Store.open(config.database_url)
+        for i in range(450):  # five Resend batches of at most 100
+            store.add_subscriber(f"s{i}@example.org", now=datetime(2026, 11, 27, tzinfo=UTC))
+        store.save_issue(ISSUE, {}, datetime(2026, 11, 27, tzinfo=UTC))
+        path = tmp_path / "newsletter.toml"
+        path.write_text(tomli_w.dumps(config_to_dict(config)), encoding="utf-8")
+        command = [sys.executable, "-m", "newsletter", "send", "--date", DAY.isoformat(),
+                   "--config", str(path)]
+        env = {**os.environ, "NEWSLETTER_SECRET": "s" * 40, "TEST_PROVIDER_KEY": API_KEY}
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(fake.delivered) < 200 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert 0 < len(fake.delivered) < 450, "the send was not interrupted mid-way"
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
+                                check=False)
+        assert second.returncode == 0, second.stderr
+    copies = Counter(d.to for d in fake.delivered)
+    assert sorted(copies) == sorted(f"s{i}@example.org" for i in range(450))
+    assert set(copies.values()) == {1}
