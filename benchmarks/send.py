@@ -1,10 +1,12 @@
-"""Benchmark: sending full-size issues to a local SMTP sink that waits before every reply.
+"""Benchmark: sending full-size issues to a local SMTP sink and a local HTTP provider API.
 
 Our sender (the ledger loop, `[smtp] connections` reused connections in parallel)
 against a plain smtplib loop opening one connection per message, measured in the same
 run; the sink (aiosmtpd, in its own process) waits ``--delay`` seconds before each reply,
-as a distant relay would. Prints messages per second and peak memory (tracemalloc) for
-each list size. Last line: one JSON object with every figure.
+as a distant relay would. Then the Postmark sender (batches of 500 on one pooled
+session) against one request per recipient, new connection each, on a loopback API in
+its own process. Prints messages per second and peak memory (tracemalloc) for each list
+size. Last line: one JSON object with every figure.
 
     python benchmarks/send.py [--sizes 2000 10000] [--baseline 100] [--connections 16]
 """
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import smtplib
 import socket
 import sys
@@ -77,23 +80,77 @@ def sink(port_queue: Any, delay: float) -> None:
         time.sleep(3600)
 
 
-def big_issue_html() -> tuple[Any, int]:
-    briefing = sample_briefing()
-    # Longer summaries and more in-brief items: an issue close to 80 KB of HTML.
-    items = tuple(type(i)(**{**i.__dict__, "summary": (i.summary + " ") * 5}) for i in briefing.items)
-    briefing = type(briefing)(**{**briefing.__dict__, "items": items})
-    issue = render_issue(briefing, postal_address="12 rue Exemple, Casablanca",
-                         web_url="https://news.example.org/issues/2026-11-29", limit=100_000)
-    return issue, len(issue.html.encode())
+def http_sink(port_queue: Any, delay: float) -> None:
+    """A Postmark-shaped API on loopback: /email (one) and /email/batch (many), all OK,
+    answering ``delay`` seconds after each request, as a distant API would."""
+    import json as _json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = _json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            items = body if isinstance(body, list) else [body]
+            out = [{"ErrorCode": 0, "Message": "OK", "MessageID": f"m{i}", "To": item["To"]}
+                   for i, item in enumerate(items)]
+            data = _json.dumps(out if isinstance(body, list) else out[0]).encode()
+            time.sleep(delay)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port_queue.put(server.server_address[1])
+    server.serve_forever()
 
 
-def ours(port: int, count: int, connections: int, tmp: Path) -> tuple[float, float, int]:
+def ours_http(url: str, count: int, tmp: Path) -> tuple[float, float, int]:
+    os.environ["BENCH_POSTMARK_KEY"] = "bench"
     config = config_from_dict({
-        "store": {"url": f"sqlite:///{tmp}/send-{count}.sqlite3"},
-        "delivery": {"sender": "smtp", "send_window_hours": 0, "retries": 0, "batch_size": 500},
-        "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "connections": connections,
-                 "max_messages_per_connection": 1000},
+        "store": {"url": f"sqlite:///{tmp}/http-{count}.sqlite3"},
+        "delivery": {"sender": "postmark", "send_window_hours": 0, "retries": 0,
+                     "batch_size": 500},
+        "postmark": {"api_key_env": "BENCH_POSTMARK_KEY", "base_url": url,
+                     "requests_per_second": 1000.0},
     }, source="benchmark", base_dir=tmp)
+    return _timed_send(config, count)
+
+
+def baseline_http(url: str, count: int) -> float:
+    """One request per recipient, a new connection each time (requests.post)."""
+    import requests
+
+    issue, _ = big_issue_html()
+    from newsletter.models import Subscriber
+
+    config = config_from_dict({}, source="benchmark", base_dir=Path("."))
+    factory = message_factory(config, issue)
+    now = datetime(2026, 11, 29, 6, tzinfo=UTC)
+    started = time.perf_counter()
+    for i in range(count):
+        parts = factory.build(Subscriber(i + 1, f"reader{i}@example.org"), now,
+                              with_parts=True).parts
+        assert parts is not None
+        requests.post(f"{url}/email", json={
+            "From": parts.sender, "To": parts.to, "Subject": parts.subject,
+            "HtmlBody": parts.html, "TextBody": parts.text,
+            "Headers": [{"Name": n, "Value": v} for n, v in parts.headers]},
+            headers={"X-Postmark-Server-Token": "bench"}, timeout=(5, 30))
+    return count / (time.perf_counter() - started)
+
+
+def _timed_send(config: Any, count: int) -> tuple[float, float, int]:
     store = Store.open(config.database_url)
     now = datetime(2026, 11, 29, 6, tzinfo=UTC)
     with store.engine.begin() as conn:
@@ -112,6 +169,26 @@ def ours(port: int, count: int, connections: int, tmp: Path) -> tuple[float, flo
     tracemalloc.stop()
     store.close()
     return count / elapsed, peak / 1e6, result.sent
+
+
+def big_issue_html() -> tuple[Any, int]:
+    briefing = sample_briefing()
+    # Longer summaries and more in-brief items: an issue close to 80 KB of HTML.
+    items = tuple(type(i)(**{**i.__dict__, "summary": (i.summary + " ") * 5}) for i in briefing.items)
+    briefing = type(briefing)(**{**briefing.__dict__, "items": items})
+    issue = render_issue(briefing, postal_address="12 rue Exemple, Casablanca",
+                         web_url="https://news.example.org/issues/2026-11-29", limit=100_000)
+    return issue, len(issue.html.encode())
+
+
+def ours(port: int, count: int, connections: int, tmp: Path) -> tuple[float, float, int]:
+    config = config_from_dict({
+        "store": {"url": f"sqlite:///{tmp}/send-{count}.sqlite3"},
+        "delivery": {"sender": "smtp", "send_window_hours": 0, "retries": 0, "batch_size": 500},
+        "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "connections": connections,
+                 "max_messages_per_connection": 1000},
+    }, source="benchmark", base_dir=tmp)
+    return _timed_send(config, count)
 
 
 def baseline(port: int, count: int, tmp: Path) -> float:
@@ -138,8 +215,6 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--delay", type=float, default=0.02)
     args = parser.parse_args()
-    import os
-
     os.environ.setdefault("NEWSLETTER_SECRET", "benchmark-" + "x" * 40)
     ports: Any = multiprocessing.get_context("fork").Queue()
     server = multiprocessing.get_context("fork").Process(target=sink, args=(ports, args.delay),
@@ -162,6 +237,22 @@ def main() -> None:
             figures[f"ours_{size}_sent"] = sent
             print(f"  ours, {args.connections} connections, {size:>6} subscribers: {rate:8.1f} msg/s"
                   f"  ({rate / base_rate:.1f}x, target >= 10)  peak {peak_mb:.1f} MB")
+        http_ports: Any = multiprocessing.get_context("fork").Queue()
+        api = multiprocessing.get_context("fork").Process(target=http_sink, args=(http_ports, args.delay),
+                                                          daemon=True)
+        api.start()
+        url = f"http://127.0.0.1:{http_ports.get(timeout=30)}"
+        http_base = baseline_http(url, args.baseline)
+        figures["http_baseline_messages_per_s"] = round(http_base, 1)
+        print(f"  HTTP, one request per recipient:      {http_base:8.1f} msg/s ({args.baseline})")
+        for size in args.sizes:
+            rate, peak_mb, sent = ours_http(url, size, Path(tmp))
+            figures[f"http_ours_{size}_messages_per_s"] = round(rate, 1)
+            figures[f"http_ours_{size}_peak_mb"] = round(peak_mb, 1)
+            figures[f"http_ours_{size}_sent"] = sent
+            print(f"  ours, Postmark-shaped batches, {size:>6} subscribers: {rate:8.1f} msg/s"
+                  f"  ({rate / http_base:.1f}x, target >= 50)  peak {peak_mb:.1f} MB")
+        api.terminate()
     server.terminate()
     print(json.dumps(figures))
 
