@@ -19,6 +19,7 @@ Pace: the batch endpoint is limited to 100 calls a minute, the default pace here
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from email.utils import parseaddr
 from typing import Any
@@ -27,7 +28,7 @@ from ...errors import DeliveryError
 from ...models import DeliveryResult, DeliveryStatus, Message
 from .http import HttpSender, Reply, Request
 from .payload import batch_uuid, json_body, parts_of, results
-from .template import SharedGroup, share
+from .template import SharedGroup, grouped
 
 
 def _tag(k: int) -> str:
@@ -44,17 +45,9 @@ class BrevoSender(HttpSender):
     reset_header = "x-sib-ratelimit-reset"  # seconds until the window resets
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
-        groups = share([(parts_of(m).text, parts_of(m).html) for m in messages],
-                       [(parts_of(m).sender, parts_of(m).subject) for m in messages], _tag)
-        for group in groups:
-            members = [messages[p] for p in group.members]
-            values = dict(zip((m.message_id for m in members), group.values, strict=True))
-
-            def request(subset: list[Message], group: SharedGroup = group,
-                        values: dict[str, tuple[str, ...]] = values) -> Request:
-                return self._request(subset, group, values)
-
-            yield self.deliver(members, request, idempotent=True)
+        for members, group, values in grouped(messages, _tag):
+            build = functools.partial(self._request, group=group, values=values)
+            yield self.deliver(members, build, idempotent=True)
 
     def _request(self, messages: list[Message], group: SharedGroup,
                  values: dict[str, tuple[str, ...]]) -> Request:

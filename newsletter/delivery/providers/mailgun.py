@@ -19,6 +19,7 @@ One ``id`` comes back for the whole request; refusals (400) are whole-request.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterator
 from email.utils import formataddr
@@ -29,7 +30,7 @@ from ...errors import DeliveryError
 from ...models import DeliveryResult, DeliveryStatus, Message
 from .http import HttpSender, ProviderSettings, Reply, Request
 from .payload import parts_of, results
-from .template import SharedGroup, share
+from .template import SharedGroup, grouped
 
 
 def _tag(k: int) -> str:
@@ -50,17 +51,9 @@ class MailgunSender(HttpSender):
                                 hint="set the Mailgun sending domain (e.g. mg.example.org)")
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
-        groups = share([(parts_of(m).text, parts_of(m).html) for m in messages],
-                       [(parts_of(m).sender, parts_of(m).subject) for m in messages], _tag)
-        for group in groups:
-            members = [messages[p] for p in group.members]
-            values = dict(zip((m.message_id for m in members), group.values, strict=True))
-
-            def request(subset: list[Message], group: SharedGroup = group,
-                        values: dict[str, tuple[str, ...]] = values) -> Request:
-                return self._request(subset, group, values)
-
-            yield self.deliver(members, request)
+        for members, group, values in grouped(messages, _tag):
+            build = functools.partial(self._request, group=group, values=values)
+            yield self.deliver(members, build)
 
     def _request(self, messages: list[Message], group: SharedGroup,
                  values: dict[str, tuple[str, ...]]) -> Request:

@@ -14,6 +14,7 @@ personalization by index (``personalizations.3.to.0.email``), which is failed al
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from email.utils import parseaddr
@@ -22,7 +23,7 @@ from typing import Any
 from ...models import DeliveryResult, DeliveryStatus, Message
 from .http import HttpSender, Reply, Request
 from .payload import json_body, parts_of, results
-from .template import SharedGroup, limit, share
+from .template import SharedGroup, grouped
 
 SUBSTITUTIONS_MAX_BYTES = 10_000  # SendGrid's limit per personalization
 _FIELD = re.compile(r"personalizations\.(\d+)\.")
@@ -42,17 +43,9 @@ class SendGridSender(HttpSender):
     reset_is_epoch = True  # SendGrid gives the reset as a Unix time
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
-        groups = share([(parts_of(m).text, parts_of(m).html) for m in messages],
-                       [(parts_of(m).sender, parts_of(m).subject) for m in messages], _tag)
-        for group in limit(groups, SUBSTITUTIONS_MAX_BYTES):
-            members = [messages[p] for p in group.members]
-            values = dict(zip((m.message_id for m in members), group.values, strict=True))
-
-            def request(subset: list[Message], group: SharedGroup = group,
-                        values: dict[str, tuple[str, ...]] = values) -> Request:
-                return self._request(subset, group, values)
-
-            yield self.deliver(members, request)
+        for members, group, values in grouped(messages, _tag, SUBSTITUTIONS_MAX_BYTES):
+            build = functools.partial(self._request, group=group, values=values)
+            yield self.deliver(members, build)
 
     def _request(self, messages: list[Message], group: SharedGroup,
                  values: dict[str, tuple[str, ...]]) -> Request:

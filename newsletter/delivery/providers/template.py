@@ -12,8 +12,11 @@ its literal body). So a recipient can only ever receive exactly their own messag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+
+from ...models import Message
+from .payload import parts_of
 
 SEPARATORS = frozenset(" \t\r\n\"'<>()")  # never inside a URL or a name's word
 MAX_SLOT = 2048  # a longer difference is another body, not a personal link or name
@@ -236,3 +239,15 @@ def _suffix(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+def grouped(messages: Sequence[Message], tag: Callable[[int], str], max_bytes: int | None = None
+            ) -> Iterator[tuple[list[Message], SharedGroup, dict[str, tuple[str, ...]]]]:
+    """Messages grouped by shared body: (members, group, values by message id)."""
+    groups = share([(parts_of(m).text, parts_of(m).html) for m in messages],
+                   [(parts_of(m).sender, parts_of(m).subject) for m in messages], tag)
+    if max_bytes is not None:
+        groups = limit(groups, max_bytes)
+    for group in groups:
+        members = [messages[p] for p in group.members]
+        yield members, group, dict(zip((m.message_id for m in members), group.values, strict=True))
