@@ -12,6 +12,7 @@ from newsletter import pipeline
 from newsletter.errors import ConfigError
 from newsletter.store import Store
 from tests.conftest import make_config
+from tests.crash import kill_then_resume
 from tests.delivery.test_send_rules import DAY, ISSUE
 from tests.provider_fakes import API_KEY, ProviderFake
 
@@ -47,10 +48,6 @@ def test_missing_key_names_the_variable(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_killed_mid_send_through_a_provider_then_resumed(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
     import time
 
     import tomli_w
@@ -76,19 +73,8 @@ def test_killed_mid_send_through_a_provider_then_resumed(tmp_path: Path,
         store.save_issue(ISSUE, {}, datetime(2026, 11, 27, tzinfo=UTC))
         path = tmp_path / "newsletter.toml"
         path.write_text(tomli_w.dumps(config_to_dict(config)), encoding="utf-8")
-        command = [sys.executable, "-m", "newsletter", "send", "--date", DAY.isoformat(),
-                   "--config", str(path)]
-        env = {**os.environ, "NEWSLETTER_SECRET": "s" * 40, "TEST_PROVIDER_KEY": API_KEY}
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.delivered) < 200 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert 0 < len(fake.delivered) < 450, "the send was not interrupted mid-way"
-        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
-        assert second.returncode == 0, second.stderr
+        kill_then_resume(path, DAY, lambda: len(fake.delivered), 200, 450,
+                         {"TEST_PROVIDER_KEY": API_KEY})
     copies = Counter(d.to for d in fake.delivered)
     assert sorted(copies) == sorted(f"s{i}@example.org" for i in range(450))
     assert set(copies.values()) == {1}

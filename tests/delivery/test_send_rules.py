@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +15,7 @@ from newsletter.errors import DeliveryError, StaleIssue
 from newsletter.models import RenderedIssue
 from newsletter.store import Store
 from tests.conftest import make_config
+from tests.crash import kill_then_resume
 from tests.smtp_sink import SmtpSink
 
 DAY = date(2026, 11, 27)
@@ -92,19 +88,7 @@ def test_killed_mid_send_then_resumed_sends_each_copy_once(tmp_path: Path) -> No
         config, store = setup(tmp_path, sink, subscribers=200)
         path = tmp_path / "newsletter.toml"
         path.write_text(tomli_w.dumps(config_to_dict(config)), encoding="utf-8")
-        command = [sys.executable, "-m", "newsletter", "send", "--date", DAY.isoformat(),
-                   "--config", str(path)]
-        env = {**os.environ, "NEWSLETTER_SECRET": "s" * 40}
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(sink.messages) < 60 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert 0 < len(sink.messages) < 200, "the send was not interrupted mid-way"
-        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
-        assert second.returncode == 0, second.stderr
+        kill_then_resume(path, DAY, lambda: len(sink.messages), 60, 200)
     copies = Counter(r for _, rcpts, _ in sink.messages for r in rcpts)
     assert sorted(copies) == sorted(f"s{i}@example.org" for i in range(200))
     assert set(copies.values()) == {1}
