@@ -97,9 +97,12 @@ def _send(store: Store, sender: Sender, factories: Callable[[str | None], Messag
     wants_parts = getattr(sender, "wants_parts", False)
     messages = [factories(s.language).build(s, now, with_parts=wants_parts) for s in subscribers]
     size = max(1, getattr(sender, "max_batch", len(messages) or 1))
+    wait_turn = getattr(sender, "wait_turn", None)  # pacing happens before the claim
     taken = 0
     for start in range(0, len(messages), size):
         chunk = messages[start:start + size]
+        if wait_turn is not None:
+            wait_turn()
         claimed = store.claim_deliveries(issue_date, [(m.subscriber_id, m.message_id)
                                                       for m in chunk], clock())
         taken += len(chunk) - len(claimed)

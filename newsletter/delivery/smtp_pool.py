@@ -39,6 +39,16 @@ class TokenBucket:
         if wait:
             self.sleep(wait)
 
+    def wait_ready(self, count: int = 1) -> None:
+        """Wait until ``count`` events may go (at most the burst), taking nothing."""
+        if self.rate <= 0:
+            return
+        with self.lock:
+            tokens = min(self.burst, self.tokens + (self.clock() - self.last) * self.rate)
+            wait = max(0.0, (min(count, self.burst) - tokens) / self.rate)
+        if wait:
+            self.sleep(wait)
+
     def slow_down(self) -> None:
         """Halve the rate (after a 421 4.7.28 or a 429)."""
         with self.lock:
@@ -67,6 +77,10 @@ class SmtpPoolSender:
     @property
     def max_batch(self) -> int:
         return self.active
+
+    def wait_turn(self) -> None:
+        """Block until a chunk may go (called before the ledger claims it)."""
+        self.bucket.wait_ready(self.active)
 
     def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         results: list[DeliveryResult | None] = [None] * len(messages)

@@ -80,3 +80,38 @@ def test_unsubscribed_are_left_out(store: Store, tmp_path: Path) -> None:
     result = send(store, OutboxSender(tmp_path, "x"))
     assert result.sent == 2  # type: ignore[attr-defined]
     assert not (tmp_path / "x-000002.eml").exists()
+
+
+class PacedSender(FlakySender):
+    """Records the ledger at each pacing wait: nothing may be claimed while it waits."""
+
+    max_batch = 2
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.sending_while_waiting: list[int] = []
+
+    def wait_turn(self) -> None:
+        self.sending_while_waiting.append(self.store.delivery_counts(DAY).get("sending", 0))
+
+
+def test_pacing_waits_before_the_ledger_claims(store: Store) -> None:
+    subscribe(store, 5)
+    sender = PacedSender(store)
+    send(store, sender)
+    assert sender.sending_while_waiting == [0, 0, 0]  # three chunks of at most 2
+
+
+def test_token_bucket_wait_ready_takes_nothing() -> None:
+    from newsletter.delivery.providers.pacing import TokenBucket as HttpBucket
+
+    now = [0.0]
+    waits: list[float] = []
+    bucket = HttpBucket(2.0, waits.append, lambda: now[0])
+    bucket.take()  # the first request goes at once
+    bucket.wait_ready()
+    assert waits == [0.5]
+    now[0] += 0.5
+    bucket.take()  # the token is there after the wait: no second sleep
+    assert waits == [0.5]

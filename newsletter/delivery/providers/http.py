@@ -167,6 +167,10 @@ class HttpSender:
         """Send up to ``max_batch`` messages, yielding each request's results."""
         raise NotImplementedError
 
+    def wait_turn(self) -> None:
+        """Block until the next request may go (called before the ledger claims a chunk)."""
+        self.bucket.wait_ready()
+
     def deliver(self, messages: Sequence[Message], request: Callable[[list[Message]], Request],
                 *, idempotent: bool = False, sign: Signer | None = None) -> list[DeliveryResult]:
         """One request for ``messages`` (more if the provider refuses some), read per recipient.

@@ -43,6 +43,15 @@ class TokenBucket:
         else:
             self._tokens -= 1.0
 
+    def wait_ready(self) -> None:
+        """Wait until a request may go out, without taking the token: the ledger claims
+        messages only then, so a crash never finds them claimed but still waiting."""
+        if self.rate is None or self._last is None:
+            return
+        tokens = min(1.0, self._tokens + max(0.0, self._clock() - self._last) * self.rate)
+        if tokens < 1.0:
+            self._sleep((1.0 - tokens) / self.rate)
+
     def slow_down(self) -> None:
         """A 429: halve the rate for the rest of the run (1 a second if there was none)."""
         self.rate = 1.0 if self.rate is None else max(MIN_RATE, self.rate / 2)
