@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..errors import StoreError
@@ -420,13 +420,16 @@ class Store:
 
     def record_deliveries(self, issue_date: date, results: Iterable[tuple[int, DeliveryStatus, str]],
                           now: datetime) -> None:
-        """Record the outcome of each hand-over, in one transaction."""
+        """Record the outcome of each hand-over, in one transaction (one executemany)."""
         c = t.deliveries.c
+        rows = [{"sid": sid, "st": status.value, "det": detail} for sid, status, detail in results]
+        if not rows:
+            return
+        statement = update(t.deliveries).where(
+            c.issue_date == issue_date, c.subscriber_id == bindparam("sid")
+        ).values(status=bindparam("st"), detail=bindparam("det"), updated_at=now)
         with self.engine.begin() as conn:
-            for sid, status, detail in results:
-                conn.execute(update(t.deliveries).where(
-                    c.issue_date == issue_date, c.subscriber_id == sid
-                ).values(status=status.value, detail=detail, updated_at=now))
+            conn.execute(statement, rows)
 
     def requeue_failed(self, issue_date: date, now: datetime) -> int:
         """Put this issue's failed deliveries back to pending (send --resend-failed)."""
