@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -64,6 +66,13 @@ def _date(config: Config, issue_date: date | None) -> date:
     return issue_date or pipeline.today(config)
 
 
+def stop_on_sigterm() -> threading.Event:
+    """An event set by SIGTERM: sending stops after the chunk under way is recorded."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    return stop
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsletter")
 def main() -> None:
@@ -108,7 +117,8 @@ def run_command(config: Config, issue_date: date | None, dry_run: bool, force: b
                 as_json: bool) -> None:
     """Collect, build and send the day's issue; safe to run twice."""
     store = _store(config)
-    report = pipeline.run(config, store, _date(config, issue_date), dry_run=dry_run, force=force)
+    report = pipeline.run(config, store, _date(config, issue_date), dry_run=dry_run, force=force,
+                          stop=stop_on_sigterm())
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import pipeline
-from .cli import _date, _store, config_option, date_option, json_option, main
+from .cli import _date, _store, config_option, date_option, json_option, main, stop_on_sigterm
 from .config import LANGUAGES, Config
 from .feeds.opml import import_opml, opml_path, write_opml
 from .subscribers import export_rows, forget, import_csv, normalise_email, write_export
@@ -62,14 +62,17 @@ def send(config: Config, issue_date: date | None, force: bool, resend_failed: bo
          as_json: bool) -> None:
     """Send the stored issue to every subscriber who has not had it."""
     result = pipeline.send_stage(config, _store(config), _date(config, issue_date), force=force,
-                                 resend_failed=resend_failed)
+                                 resend_failed=resend_failed, stop=stop_on_sigterm())
     if as_json:
         click.echo(json.dumps(vars(result), indent=2))
+        sys.exit(1 if result.failed or result.deferred or result.interrupted else 0)
     else:
         click.echo(f"sent {result.sent}, failed {result.failed} ({result.suppressed} addresses "
                    f"suppressed), deferred {result.deferred}, unknown {result.unknown}, "
                    f"already done {result.skipped}")
-    sys.exit(1 if result.failed or result.deferred else 0)
+        if result.interrupted:
+            click.echo("stopped on request (SIGTERM): run send again to resume")
+    sys.exit(1 if result.failed or result.deferred or result.interrupted else 0)
 
 
 @main.command()

@@ -328,7 +328,8 @@ def send_window_closes(config: Config, issue_date: date) -> datetime | None:
 def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
                sender: Sender | None = None, progress: Callable[[int], None] | None = None,
                force: bool = False, resend_failed: bool = False,
-               sleep: Callable[[float], None] = time.sleep) -> DispatchResult:
+               sleep: Callable[[float], None] = time.sleep,
+               stop: threading.Event | None = None) -> DispatchResult:
     """Send the stored issue to every active subscriber who has not had it yet.
 
     Refuses a stale issue (past its send window) unless ``force``; ``resend_failed``
@@ -352,20 +353,21 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
         return factories[language]
 
     with held_lock(store, "send", clock):
-        return _send_locked(config, store, issue_date, factory, clock, sender, progress, sleep)
+        return _send_locked(config, store, issue_date, factory, clock, sender, progress, sleep,
+                            stop)
 
 
 def _send_locked(config: Config, store: Store, issue_date: date,
                  factory: Callable[[str | None], MessageFactory], clock: Clock,
                  sender: Sender | None, progress: Callable[[int], None] | None,
-                 sleep: Callable[[float], None]) -> DispatchResult:
+                 sleep: Callable[[float], None], stop: threading.Event | None) -> DispatchResult:
     sender = sender or make_sender(config, issue_date)
     store.set_issue_status(issue_date, "sending")
     try:
         result = dispatch(store, sender, factory, issue_date=issue_date,
                           batch_size=config.delivery.batch_size, clock=clock, progress=progress,
                           retries=config.delivery.retries, backoff=config.delivery.retry_backoff,
-                          sleep=sleep)
+                          sleep=sleep, stop=stop)
     finally:
         sender.close()
     counts = store.delivery_counts(issue_date)
@@ -410,6 +412,7 @@ def write_preview(config: Config, store: Store, issue_date: date, folder: Path) 
 
 def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False,
         force: bool = False, clock: Clock = utc_now, sender: Sender | None = None,
+        stop: threading.Event | None = None,
         progress: Callable[[str], None] | None = None) -> RunReport:
     """Collect, build (unless already sending or sent), send. Safe to run twice."""
     report = RunReport(issue_date=issue_date)
@@ -434,7 +437,7 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
         if dry_run:
             report.notes.append("dry run: nothing sent")
         else:
-            _send_into(report, config, store, issue_date, clock, sender, force)
+            _send_into(report, config, store, issue_date, clock, sender, force, stop)
     except NewsletterError as exc:
         report.notes.append(f"error: {exc.message}")
         store.finish_run(run_id, "error", report.to_dict(), clock())
@@ -444,8 +447,13 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
 
 
 def _send_into(report: RunReport, config: Config, store: Store, issue_date: date,
-               clock: Clock, sender: Sender | None, force: bool) -> None:
-    result = send_stage(config, store, issue_date, clock=clock, sender=sender, force=force)
+               clock: Clock, sender: Sender | None, force: bool,
+               stop: threading.Event | None) -> None:
+    result = send_stage(config, store, issue_date, clock=clock, sender=sender, force=force,
+                        stop=stop)
+    if result.interrupted:
+        report.notes.append("stopped on request (SIGTERM) after the current chunk; run again "
+                            "to send the rest")
     report.messages_sent = result.sent
     report.messages_failed = result.failed + result.deferred
     report.messages_skipped = result.skipped

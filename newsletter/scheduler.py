@@ -19,12 +19,13 @@ log = logging.getLogger(__name__)
 JOB_ID = "daily-run"
 
 
-def daily_job(config: Config, echo: Callable[[str], None]) -> None:
+def daily_job(config: Config, echo: Callable[[str], None],
+              stop: threading.Event | None = None) -> None:
     """One scheduled run; errors are reported, never allowed to kill the scheduler."""
     store = pipeline.open_store(config)
     try:
         issue_date = pipeline.today(config)
-        report = pipeline.run(config, store, issue_date)
+        report = pipeline.run(config, store, issue_date, stop=stop)
         echo(f"run for {issue_date}: {report.messages_sent} sent, "
              f"{len(report.feeds_failed)} feeds failed, {report.messages_failed} failed")
     except NewsletterError as exc:
@@ -36,13 +37,14 @@ def daily_job(config: Config, echo: Callable[[str], None]) -> None:
         store.close()
 
 
-def build_scheduler(config: Config, echo: Callable[[str], None]) -> BackgroundScheduler:
+def build_scheduler(config: Config, echo: Callable[[str], None],
+                    stop: threading.Event | None = None) -> BackgroundScheduler:
     """A scheduler with the daily job at [schedule] send_at in the newsletter's time zone."""
     scheduler = BackgroundScheduler(timezone=config.zone)
     at = parse_hhmm(config.schedule.send_at)
     scheduler.add_job(
         daily_job, CronTrigger(hour=at.hour, minute=at.minute, timezone=config.zone),
-        args=(config, echo), id=JOB_ID, name="collect, build and send",
+        args=(config, echo, stop), id=JOB_ID, name="collect, build and send",
         coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True,
     )
     return scheduler
@@ -50,8 +52,8 @@ def build_scheduler(config: Config, echo: Callable[[str], None]) -> BackgroundSc
 
 def run_scheduler(config: Config, echo: Callable[[str], None]) -> None:
     """Run until SIGTERM or Ctrl-C, then stop cleanly (a running job is let finish)."""
-    scheduler = build_scheduler(config, echo)
     stopping = threading.Event()
+    scheduler = build_scheduler(config, echo, stopping)  # a running send stops between chunks
     received: list[str] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class DispatchResult:
     unknown: int = 0
     suppressed: int = 0  # of the failed: addresses taken off the list (no such mailbox)
     skipped: int = 0  # already handled by an earlier run (sent, failed or unknown)
+    interrupted: bool = False  # asked to stop (SIGTERM): the rest waits for the next run
 
     @property
     def attempted(self) -> int:
@@ -43,6 +45,7 @@ def dispatch(
     retries: int = 0,
     backoff: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
+    stop: threading.Event | None = None,
 ) -> DispatchResult:
     """Send the issue to every active subscriber who has not had it yet.
 
@@ -54,14 +57,19 @@ def dispatch(
     """
     result = DispatchResult()
     final: dict[int, DeliveryResult] = {}
+    stop = stop or threading.Event()
     for batch in store.active_subscribers(batch_size):
         ledger = store.ledger_status(issue_date, [s.id for s in batch])
         todo = [s for s in batch if ledger.get(s.id) in _RETRYABLE]
         result.skipped += len(batch) - len(todo)
-        result.skipped += _send(store, sender, factories, issue_date, todo, clock, final)
+        result.skipped += _send(store, sender, factories, issue_date, todo, clock, final, stop)
         if progress:
             progress(len(batch))
+        if stop.is_set():
+            break
     for attempt in range(retries):
+        if stop.is_set():
+            break
         waiting = [sid for sid, r in final.items() if r.status is DeliveryStatus.DEFERRED]
         if not waiting:
             break
@@ -70,7 +78,7 @@ def dispatch(
                  if s is not None and s.status == "active"]
         for start in range(0, len(again), batch_size):
             _send(store, sender, factories, issue_date, again[start:start + batch_size], clock,
-                  final)
+                  final, stop)
     for outcome in final.values():
         if outcome.status is DeliveryStatus.SENT:
             result.sent += 1
@@ -81,12 +89,13 @@ def dispatch(
             result.deferred += 1
         else:
             result.unknown += 1
+    result.interrupted = stop.is_set()
     return result
 
 
 def _send(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],
           issue_date: date, subscribers: Sequence[Subscriber], clock: Callable[[], datetime],
-          final: dict[int, DeliveryResult]) -> int:
+          final: dict[int, DeliveryResult], stop: threading.Event) -> int:
     """Build a batch, then claim, hand over and record it chunk by chunk.
 
     A chunk is what the sender hands over at once (one SMTP transaction, one provider
@@ -100,6 +109,8 @@ def _send(store: Store, sender: Sender, factories: Callable[[str | None], Messag
     wait_turn = getattr(sender, "wait_turn", None)  # pacing happens before the claim
     taken = 0
     for start in range(0, len(messages), size):
+        if stop.is_set():  # SIGTERM: the chunk under way was recorded; stop before the next
+            break
         chunk = messages[start:start + size]
         if wait_turn is not None:
             wait_turn()

@@ -92,3 +92,37 @@ def test_killed_mid_send_then_resumed_sends_each_copy_once(tmp_path: Path) -> No
     copies = Counter(r for _, rcpts, _ in sink.messages for r in rcpts)
     assert sorted(copies) == sorted(f"s{i}@example.org" for i in range(200))
     assert set(copies.values()) == {1}
+
+
+def test_sigterm_finishes_the_chunk_records_it_and_the_next_run_resumes(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with SmtpSink() as sink:
+        sink.handler.data_delay = 0.01
+        config, store = setup(tmp_path, sink, subscribers=200)
+        path = tmp_path / "newsletter.toml"
+        path.write_text(tomli_w.dumps(config_to_dict(config)), encoding="utf-8")
+        command = [sys.executable, "-m", "newsletter", "send", "--date", DAY.isoformat(),
+                   "--config", str(path)]
+        env = {**os.environ, "NEWSLETTER_SECRET": "s" * 40}
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        deadline = time.monotonic() + 60
+        while len(sink.messages) < 40 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1, err
+        assert "stopped on request (SIGTERM)" in out
+        counts = store.delivery_counts(DAY)
+        assert "sending" not in counts and 0 < counts["sent"] < 200  # nothing left in doubt
+        assert counts["sent"] == len(sink.messages)
+        resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
+                                 check=False)
+        assert resumed.returncode == 0, resumed.stderr
+    copies = Counter(r for _, rcpts, _ in sink.messages for r in rcpts)
+    assert len(copies) == 200 and set(copies.values()) == {1}
