@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +67,19 @@ def _date(config: Config, issue_date: date | None) -> date:
     return issue_date or pipeline.today(config)
 
 
+@contextlib.contextmanager
+def progress_bar(label: str, length: int, quiet: bool) -> Iterator[Callable[[object], None] | None]:
+    """A progress bar on a terminal (stderr); nothing when piped, in cron, or with --quiet."""
+    if quiet or length <= 0 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield lambda done: bar.update(done if isinstance(done, int) else 1)
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
 def stop_on_sigterm() -> threading.Event:
     """An event set by SIGTERM: sending stops after the chunk under way is recorded."""
     stop = threading.Event()
@@ -112,13 +126,15 @@ def demo(out: Path, issue_date: date | None, language: str, as_json: bool) -> No
 @date_option
 @click.option("--dry-run", is_flag=True, help="Collect and build, but send nothing.")
 @click.option("--force", is_flag=True, help="Send even if the issue's send window has closed.")
+@quiet_option
 @json_option
 def run_command(config: Config, issue_date: date | None, dry_run: bool, force: bool,
-                as_json: bool) -> None:
+                quiet: bool, as_json: bool) -> None:
     """Collect, build and send the day's issue; safe to run twice."""
     store = _store(config)
-    report = pipeline.run(config, store, _date(config, issue_date), dry_run=dry_run, force=force,
-                          stop=stop_on_sigterm())
+    with progress_bar("collecting", len(pipeline.all_feeds(config)), quiet or as_json) as bar:
+        report = pipeline.run(config, store, _date(config, issue_date), dry_run=dry_run,
+                              force=force, stop=stop_on_sigterm(), progress=bar)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -11,7 +11,17 @@ from pathlib import Path
 import click
 
 from . import pipeline
-from .cli import _date, _store, config_option, date_option, json_option, main, stop_on_sigterm
+from .cli import (
+    _date,
+    _store,
+    config_option,
+    date_option,
+    json_option,
+    main,
+    progress_bar,
+    quiet_option,
+    stop_on_sigterm,
+)
 from .config import LANGUAGES, Config
 from .feeds.opml import import_opml, opml_path, write_opml
 from .subscribers import export_rows, forget, import_csv, normalise_email, write_export
@@ -20,10 +30,13 @@ from .subscribers import export_rows, forget, import_csv, normalise_email, write
 @main.command()
 @config_option
 @date_option
+@quiet_option
 @json_option
-def collect(config: Config, issue_date: date | None, as_json: bool) -> None:
+def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool) -> None:
     """Fetch every feed into the store."""
-    result = pipeline.collect_stage(config, _store(config), issue_date=_date(config, issue_date))
+    with progress_bar("collecting", len(pipeline.all_feeds(config)), quiet or as_json) as bar:
+        result = pipeline.collect_stage(config, _store(config),
+                                        issue_date=_date(config, issue_date), progress=bar)
     if as_json:
         click.echo(json.dumps({"ok": result.ok, "not_modified": result.not_modified,
                                "failed": [{"url": u, "reason": r} for u, r in result.failed],
@@ -57,12 +70,16 @@ def build(config: Config, issue_date: date | None) -> None:
 @click.option("--force", is_flag=True, help="Send even if the issue's send window has closed.")
 @click.option("--resend-failed", is_flag=True,
               help="Try the permanently failed deliveries of this issue again.")
+@quiet_option
 @json_option
 def send(config: Config, issue_date: date | None, force: bool, resend_failed: bool,
-         as_json: bool) -> None:
+         quiet: bool, as_json: bool) -> None:
     """Send the stored issue to every subscriber who has not had it."""
-    result = pipeline.send_stage(config, _store(config), _date(config, issue_date), force=force,
-                                 resend_failed=resend_failed, stop=stop_on_sigterm())
+    store = _store(config)
+    with progress_bar("sending", store.count_active_subscribers(), quiet or as_json) as bar:
+        result = pipeline.send_stage(config, store, _date(config, issue_date), force=force,
+                                     resend_failed=resend_failed, stop=stop_on_sigterm(),
+                                     progress=bar)
     if as_json:
         click.echo(json.dumps(vars(result), indent=2))
         sys.exit(1 if result.failed or result.deferred or result.interrupted else 0)

@@ -311,6 +311,11 @@ class Store:
                 consent_ip=None, consent_user_agent=None, consent_text_version=None,
                 updated_at=now))
 
+    def count_active_subscribers(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.subscribers)
+                                    .where(t.subscribers.c.status == "active")).scalar_one())
+
     def subscriber_languages(self) -> set[str]:
         """The languages active subscribers chose."""
         with self.engine.connect() as conn:
