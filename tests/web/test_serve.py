@@ -10,7 +10,6 @@ from pathlib import Path
 import requests
 
 
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
