@@ -126,51 +126,50 @@ class ProvidersSection:
 
 
 @dataclass(frozen=True)
-class SendGridSection:
-    api_key_env: str = "SENDGRID_API_KEY"
-    base_url: str = ""  # "": https://api.sendgrid.com (EU accounts: https://api.eu.sendgrid.com)
+class ApiSection:
+    """What every HTTP provider section has: where its key is, its API base, its pace."""
+
+    api_key_env: str = ""
+    base_url: str = ""  # "": the provider's own API base (e.g. an EU region otherwise)
     requests_per_second: float = 0.0  # 0: the provider's documented default
 
 
 @dataclass(frozen=True)
-class MailgunSection:
+class SendGridSection(ApiSection):
+    api_key_env: str = "SENDGRID_API_KEY"
+
+
+@dataclass(frozen=True)
+class MailgunSection(ApiSection):
     api_key_env: str = "MAILGUN_API_KEY"
     domain: str = ""  # the Mailgun sending domain, e.g. mg.example.org (required)
-    base_url: str = ""
-    requests_per_second: float = 0.0
 
 
 @dataclass(frozen=True)
-class PostmarkSection:
+class PostmarkSection(ApiSection):
     api_key_env: str = "POSTMARK_SERVER_TOKEN"
     message_stream: str = "broadcast"
-    base_url: str = ""
-    requests_per_second: float = 0.0
 
 
 @dataclass(frozen=True)
-class SesSection:
+class SesSection(ApiSection):
+    api_key_env: str = ""  # SES signs with the access keys below instead
     access_key_id_env: str = "AWS_ACCESS_KEY_ID"
     secret_access_key_env: str = "AWS_SECRET_ACCESS_KEY"
     session_token_env: str = "AWS_SESSION_TOKEN"
     region: str = "eu-west-1"
     configuration_set: str = ""
-    base_url: str = ""
     requests_per_second: float = 1.0  # set to the account's maximum send rate
 
 
 @dataclass(frozen=True)
-class BrevoSection:
+class BrevoSection(ApiSection):
     api_key_env: str = "BREVO_API_KEY"
-    base_url: str = ""
-    requests_per_second: float = 0.0
 
 
 @dataclass(frozen=True)
-class ResendSection:
+class ResendSection(ApiSection):
     api_key_env: str = "RESEND_API_KEY"
-    base_url: str = ""
-    requests_per_second: float = 0.0
 
 
 @dataclass(frozen=True)
