@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from html import escape
 
 
 @dataclass(frozen=True)
@@ -143,19 +144,71 @@ class Subscriber:
     name: str = ""
     language: str | None = None
     status: str = "active"
+    timezone: str | None = None  # IANA zone for local-time delivery; None: the newsletter's
 
 
 @dataclass(frozen=True)
-class MessageParts:
-    """The same message as fields, for HTTP providers that take JSON rather than MIME."""
+class BodyTemplate:
+    """An issue's text and HTML with placeholders, shared by every recipient's parts.
 
-    sender: str  # the From header value, e.g. "Le Brief <brief@news.example.org>"
-    to: str  # the recipient address
-    to_name: str
-    subject: str
+    Values are filled raw into the text and HTML-escaped into the HTML.
+    """
+
     text: str
     html: str
-    headers: tuple[tuple[str, str], ...]  # List-Unsubscribe, List-Unsubscribe-Post, List-Id
+    placeholders: tuple[str, ...]
+
+    def fill(self, values: tuple[str, ...]) -> tuple[str, str]:
+        text, html = self.text, self.html
+        for placeholder, value in zip(self.placeholders, values, strict=True):
+            text = text.replace(placeholder, value)
+            html = html.replace(placeholder, escape(value, quote=True))
+        return text, html
+
+
+class MessageParts:
+    """The same message as fields, for HTTP providers that take JSON rather than MIME.
+
+    The bodies are either given (``text``, ``html``) or filled on each access from a
+    shared ``template`` and this recipient's ``values``: a batch of a thousand parts
+    then holds one copy of the issue, and providers that send one body for many
+    recipients (SendGrid, Mailgun, Brevo) can use the template's slots directly.
+    """
+
+    __slots__ = ("_html", "_text", "headers", "sender", "subject", "template", "to", "to_name",
+                 "values")
+
+    def __init__(self, sender: str, to: str, to_name: str, subject: str, text: str | None = None,
+                 html: str | None = None, headers: tuple[tuple[str, str], ...] = (), *,
+                 template: BodyTemplate | None = None, values: tuple[str, ...] = ()) -> None:
+        if (text is None or html is None) and template is None:
+            raise ValueError("MessageParts needs text and html, or a template")
+        self.sender = sender  # the From header value, e.g. "Le Brief <brief@news.example.org>"
+        self.to = to  # the recipient address
+        self.to_name = to_name
+        self.subject = subject
+        self._text = text
+        self._html = html
+        self.headers = headers  # List-Unsubscribe, List-Unsubscribe-Post, List-Id
+        self.template = template if text is None or html is None else None
+        self.values = values
+
+    @property
+    def text(self) -> str:
+        if self._text is not None:
+            return self._text
+        assert self.template is not None
+        return self.template.fill(self.values)[0]
+
+    @property
+    def html(self) -> str:
+        if self._html is not None:
+            return self._html
+        assert self.template is not None
+        return self.template.fill(self.values)[1]
+
+    def __repr__(self) -> str:
+        return f"MessageParts(to={self.to!r}, subject={self.subject!r})"
 
 
 @dataclass(frozen=True)
@@ -165,7 +218,7 @@ class Message:
     subscriber_id: int
     recipient: str
     message_id: str
-    data: bytes  # the complete RFC 5322 message (CRLF line ends)
+    data: bytes  # the complete RFC 5322 message (CRLF line ends); b"" when only parts were asked
     parts: MessageParts | None = None  # filled when the sender asks for fields
 
 

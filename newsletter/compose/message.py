@@ -15,7 +15,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 
-from ..models import Message, MessageParts, RenderedIssue, Subscriber
+from ..models import BodyTemplate, Message, MessageParts, RenderedIssue, Subscriber
 from .dkim_sign import DkimSigner
 from .mime import EncodedTemplate
 from .render import (
@@ -89,10 +89,15 @@ class MessageFactory:
         ])
         self._html = EncodedTemplate(issue.html, PLACEHOLDERS)
         self._text = EncodedTemplate(issue.text, PLACEHOLDERS)
+        self._bodies = BodyTemplate(issue.text, issue.html, PLACEHOLDERS)
 
-    def build(self, subscriber: Subscriber, now: datetime, *, with_parts: bool = False
-              ) -> Message:
-        """The complete message bytes for one subscriber (and its fields, if asked)."""
+    def build(self, subscriber: Subscriber, now: datetime, *, with_parts: bool = False,
+              mime: bool = True) -> Message:
+        """The complete message bytes for one subscriber (and its fields, if asked).
+
+        ``mime=False`` (only with ``with_parts``) skips the MIME bytes, for senders that
+        take fields; the parts then share the issue's bodies instead of copying them.
+        """
         url = self._unsubscribe_url(subscriber)
         if not url.startswith("https://") and not url.startswith("http://"):
             raise ValueError(f"unsubscribe URL must be http(s): {url!r}")
@@ -107,44 +112,39 @@ class MessageFactory:
                   NAME_PLACEHOLDER: f" {first_name}" if first_name else ""}
         message_id = (f"<{self.issue.issue_date:%Y%m%d}.{subscriber.id}.{secrets.token_hex(8)}"
                       f"@{self.domain}>")
-        boundary = f"=_nl_{secrets.token_hex(12)}"
-        headers = CRLF.join([
-            self._static_headers,
-            f"To: {_address(subscriber.name, subscriber.email)}",
-            f"Date: {format_datetime(now)}",
-            f"Message-ID: {message_id}",
-            f"List-Unsubscribe: {unsubscribe}",
-            f'Content-Type: multipart/alternative; boundary="{boundary}"',
-        ])
-        data = b"".join([
-            headers.encode("ascii"), b"\r\n\r\n",
-            f"--{boundary}\r\n".encode(),
-            b'Content-Type: text/plain; charset="utf-8"\r\n',
-            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            self._text.fill(values), b"\r\n",
-            f"--{boundary}\r\n".encode(),
-            b'Content-Type: text/html; charset="utf-8"\r\n',
-            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            self._html.fill({k: escape(v, quote=True) for k, v in values.items()}), b"\r\n",
-            f"--{boundary}--\r\n".encode(),
-        ])
-        if self._signer is not None:
-            data = self._signer.sign(data)
+        data = b""
+        if mime or not with_parts:
+            boundary = f"=_nl_{secrets.token_hex(12)}"
+            headers = CRLF.join([
+                self._static_headers,
+                f"To: {_address(subscriber.name, subscriber.email)}",
+                f"Date: {format_datetime(now)}",
+                f"Message-ID: {message_id}",
+                f"List-Unsubscribe: {unsubscribe}",
+                f'Content-Type: multipart/alternative; boundary="{boundary}"',
+            ])
+            data = b"".join([
+                headers.encode("ascii"), b"\r\n\r\n",
+                f"--{boundary}\r\n".encode(),
+                b'Content-Type: text/plain; charset="utf-8"\r\n',
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                self._text.fill(values), b"\r\n",
+                f"--{boundary}\r\n".encode(),
+                b'Content-Type: text/html; charset="utf-8"\r\n',
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                self._html.fill({k: escape(v, quote=True) for k, v in values.items()}), b"\r\n",
+                f"--{boundary}--\r\n".encode(),
+            ])
+            if self._signer is not None:
+                data = self._signer.sign(data)
         parts = None
         if with_parts:
             parts = MessageParts(
-                sender=self._sender, to=subscriber.email, to_name=subscriber.name,
-                subject=self._subject, text=_substitute(self.issue.text, values),
-                html=_substitute(self.issue.html,
-                                 {k: escape(v, quote=True) for k, v in values.items()}),
+                self._sender, subscriber.email, subscriber.name, self._subject,
                 headers=(("List-Unsubscribe", unsubscribe),
                          ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
                          ("List-Id", self._list_id)),
+                template=self._bodies, values=tuple(values[p] for p in PLACEHOLDERS),
             )
         return Message(subscriber.id, subscriber.email, message_id, data, parts)
 
-
-def _substitute(text: str, values: dict[str, str]) -> str:
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return text

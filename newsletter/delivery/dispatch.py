@@ -27,6 +27,8 @@ class DispatchResult:
     suppressed: int = 0  # of the failed: addresses taken off the list (no such mailbox)
     skipped: int = 0  # already handled by an earlier run (sent, failed or unknown)
     interrupted: bool = False  # asked to stop (SIGTERM): the rest waits for the next run
+    not_due: int = 0  # local-time delivery: their send time has not come (a later round)
+    late: int = 0  # local-time delivery: past their send window, not sent
 
     @property
     def attempted(self) -> int:
@@ -46,6 +48,7 @@ def dispatch(
     backoff: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
+    hold: Callable[[Subscriber], str | None] | None = None,
 ) -> DispatchResult:
     """Send the issue to every active subscriber who has not had it yet.
 
@@ -53,7 +56,8 @@ def dispatch(
     after; a crash in between leaves ``sending`` rows that are never resent blindly.
     Deferred deliveries (4xx, 429…) are tried again up to ``retries`` times in this run,
     after ``backoff`` seconds, doubling, with jitter. ``factories(language)`` gives the
-    message factory for a subscriber's language.
+    message factory for a subscriber's language. ``hold(subscriber)`` (local-time delivery)
+    keeps back those not due yet ("not_due") or past their window ("late"): no ledger row.
     """
     result = DispatchResult()
     final: dict[int, DeliveryResult] = {}
@@ -62,6 +66,8 @@ def dispatch(
         ledger = store.ledger_status(issue_date, [s.id for s in batch])
         todo = [s for s in batch if ledger.get(s.id) in _RETRYABLE]
         result.skipped += len(batch) - len(todo)
+        if hold is not None:
+            todo = _held_back(todo, hold, result)
         result.skipped += _send(store, sender, factories, issue_date, todo, clock, final, stop)
         if progress:
             progress(len(batch))
@@ -93,6 +99,19 @@ def dispatch(
     return result
 
 
+def _held_back(subscribers: list[Subscriber], hold: Callable[[Subscriber], str | None],
+               result: DispatchResult) -> list[Subscriber]:
+    """The subscribers due now; the others are counted as not due or late."""
+    due = []
+    for subscriber in subscribers:
+        reason = hold(subscriber)
+        if reason is None:
+            due.append(subscriber)
+        else:
+            setattr(result, reason, getattr(result, reason) + 1)
+    return due
+
+
 def _send(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],
           issue_date: date, subscribers: Sequence[Subscriber], clock: Callable[[], datetime],
           final: dict[int, DeliveryResult], stop: threading.Event) -> int:
@@ -104,7 +123,8 @@ def _send(store: Store, sender: Sender, factories: Callable[[str | None], Messag
     """
     now = clock()
     wants_parts = getattr(sender, "wants_parts", False)
-    messages = [factories(s.language).build(s, now, with_parts=wants_parts) for s in subscribers]
+    messages = [factories(s.language).build(s, now, with_parts=wants_parts, mime=not wants_parts)
+                for s in subscribers]
     size = max(1, getattr(sender, "max_batch", len(messages) or 1))
     wait_turn = getattr(sender, "wait_turn", None)  # pacing happens before the claim
     taken = 0

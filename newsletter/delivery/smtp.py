@@ -24,9 +24,17 @@ class SmtpSender:
                  context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
         self.envelope_from = parseaddr(envelope_from)[1]
-        self.context = context or ssl.create_default_context()
+        self._context = context
         self._conn: smtplib.SMTP | None = None
         self._sent_on_conn = 0
+
+    @property
+    def context(self) -> ssl.SSLContext:
+        """The verifying TLS context, made when first needed (loading the system's CA
+        certificates costs ~30 ms: not worth paying for a plain local relay)."""
+        if self._context is None:
+            self._context = ssl.create_default_context()
+        return self._context
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -81,10 +89,10 @@ class SmtpSender:
         conn = self._connection()
         self._sent_on_conn += 1
         try:
-            code, reply = conn.mail(self.envelope_from)
+            code, reply = _mail(conn, self.envelope_from)
             if code != 250:
                 return self._refused(sid, code, reply, conn)
-            code, reply = conn.rcpt(message.recipient)
+            code, reply = _rcpt(conn, message.recipient)
             if code not in (250, 251):
                 return self._refused(sid, code, reply, conn)
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -93,7 +101,7 @@ class SmtpSender:
                 return self._send_one(message, retry_disconnect=False)
             return DeliveryResult(sid, DeliveryStatus.DEFERRED, f"disconnected before DATA: {exc}")
         try:
-            code, reply = conn.data(message.data)
+            code, reply = _data(conn, message.data)
         except smtplib.SMTPDataError as exc:
             return self._refused(sid, exc.smtp_code, exc.smtp_error, conn)
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -136,6 +144,38 @@ class SmtpSender:
                 pass
             finally:
                 self._conn = None
+
+
+def _plain(address: str) -> bool:
+    """An address smtplib would send as it is: ASCII, nothing to quote or parse."""
+    return address.isascii() and not any(c in address for c in '<>()"\\ ,;:\r\n')
+
+
+def _mail(conn: smtplib.SMTP, sender: str) -> tuple[int, bytes]:
+    """MAIL FROM, without smtplib's address parsing (a third of a send's CPU) when the
+    address needs none; anything unusual goes through smtplib as before."""
+    return conn.docmd("mail", f"FROM:<{sender}>") if _plain(sender) else conn.mail(sender)
+
+
+def _rcpt(conn: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
+    return conn.docmd("rcpt", f"TO:<{recipient}>") if _plain(recipient) else conn.rcpt(recipient)
+
+
+def _data(conn: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    """DATA for a message whose lines all end in CRLF (ours do): one pass of dot-stuffing
+    with bytes.replace instead of smtplib's two regular-expression passes. Anything else
+    goes through smtplib's own line-end repair."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
+        return conn.data(data)
+    code, reply = conn.docmd("data")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = data if data.endswith(b"\r\n") else data + b"\r\n"
+    if body.startswith(b"."):
+        body = b"." + body
+    conn.send(body.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+    return conn.getreply()
 
 
 def _text(reply: bytes | str) -> str:

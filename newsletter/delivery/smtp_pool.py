@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -68,7 +69,9 @@ class SmtpPoolSender:
 
     def __init__(self, settings: SmtpSection, envelope_from: str, *, connections: int = 4,
                  messages_per_second: float = 0.0) -> None:
-        self.senders = [SmtpSender(settings, envelope_from) for _ in range(max(1, connections))]
+        context = ssl.create_default_context() if settings.tls != "none" else None
+        self.senders = [SmtpSender(settings, envelope_from, context)
+                        for _ in range(max(1, connections))]
         self.active = len(self.senders)
         self.bucket = TokenBucket(messages_per_second)
         self.pool = ThreadPoolExecutor(max_workers=len(self.senders),
@@ -112,6 +115,6 @@ class SmtpPoolSender:
         return done
 
     def close(self) -> None:
-        for sender in self.senders:
-            sender.close()
+        """QUIT every connection, in parallel (each waits for the server's reply)."""
+        list(self.pool.map(lambda sender: sender.close(), self.senders))
         self.pool.shutdown(wait=True)

@@ -425,3 +425,35 @@ def test_a_body_that_already_contains_a_tag_is_never_substituted() -> None:
     groups = share(bodies, [0, 0], lambda k: f"[{k}]")
     assert [g.members for g in groups] == [(0,), (1,)]  # each sent as its literal body
     assert [g.bodies for g in groups] == bodies
+
+
+@pytest.mark.parametrize("shared", ["sendgrid", "mailgun", "brevo"])
+def test_template_path_falls_back_when_the_issue_contains_a_tag_lookalike(shared: str) -> None:
+    tags = {"sendgrid": "-nl0-", "mailgun": "%recipient.v0%", "brevo": "{{ params.v0 }}"}
+    issue = RenderedIssue(
+        issue_date=ISSUE.issue_date, language="fr", subject=ISSUE.subject, preheader="p",
+        html=ISSUE.html.replace("Story 3:", f"Story 3 {tags[shared]}:"),
+        text=ISSUE.text + f"\nA literal {tags[shared]} in the text.\n")
+    batch = messages(5, issue=issue)
+    with ProviderFake(shared) as fake:
+        assert statuses(make(shared, fake.url).send_batch(batch)) == [DeliveryStatus.SENT] * 5
+        got = {d.to: d for d in fake.delivered}
+    for m in batch:
+        assert m.parts is not None
+        assert (got[m.recipient].html, got[m.recipient].text) == (m.parts.html, m.parts.text)
+        assert tags[shared] in got[m.recipient].text
+
+
+def test_parts_only_messages_share_the_issue_body_and_carry_no_mime() -> None:
+    tokens = Tokens(b"k" * 32)
+    factory = MessageFactory(
+        ISSUE, sender_address="Le Brief <brief@news.example.org>", list_name="Le Brief",
+        domain="news.example.org",
+        unsubscribe_url=lambda s: f"https://news.example.org/u/{tokens.make(UNSUBSCRIBE, s.id)}")
+    a, b = (factory.build(Subscriber(i, f"r{i}@example.org", "Zoé <b>"), NOW, with_parts=True,
+                          mime=False) for i in (1, 2))
+    assert a.data == b.data == b""
+    assert a.parts is not None and b.parts is not None
+    assert a.parts.template is b.parts.template  # one copy of the issue for the whole batch
+    assert " Zoé," in a.parts.text and " Zoé," in a.parts.html and "<b>" not in a.parts.html
+    assert "/u/" in a.parts.html and a.parts.html != b.parts.html

@@ -62,3 +62,41 @@ def test_unreachable_server_is_a_clear_error() -> None:
     with pytest.raises(DeliveryError, match="127.0.0.1:9"):
         sender.send_batch([message(1)])
     assert date.today()  # the sender raised before any message was handed over
+
+
+def test_data_arrives_line_for_line_with_dots_unstuffed() -> None:
+    body = b"line one\r\n.starts with a dot\r\n.\r\n..two dots\r\n.\r\nlast"
+    head = (b"From: brief@news.example.org\r\nTo: s1@example.org\r\nSubject: dots\r\n"
+            b"Message-ID: <d@news.example.org>\r\n\r\n")
+    with SmtpSink() as sink:
+        sender = SmtpSender(settings(sink.port), "brief@news.example.org")
+        (result,) = sender.send_batch([Message(1, "s1@example.org", "<d@news.example.org>",
+                                               head + body)])
+        sender.close()
+    assert result.status is DeliveryStatus.SENT
+    (_, rcpts, got) = sink.messages[0]
+    assert rcpts == ["s1@example.org"]
+    def lines(data: bytes) -> list[bytes]:
+        return data.replace(b"\r\n", b"\n").rstrip(b"\n").split(b"\n")
+
+    assert lines(got) == lines(head + body)
+
+
+def test_bare_line_feeds_go_through_smtplib_as_before() -> None:
+    data = b"Subject: lf\r\n\r\nbare\nline feeds\r\nend\r\n"
+    with SmtpSink() as sink:
+        sender = SmtpSender(settings(sink.port), "brief@news.example.org")
+        (result,) = sender.send_batch([Message(1, "s1@example.org", "<lf@x>", data)])
+        sender.close()
+    assert result.status is DeliveryStatus.SENT
+    assert b"line feeds\r\nend" in sink.messages[0][2]
+
+
+def test_an_address_smtplib_must_quote_still_goes_through_smtplib() -> None:
+    with SmtpSink() as sink:
+        sender = SmtpSender(settings(sink.port), '"odd name"@news.example.org')
+        data = b"Subject: q\r\n\r\nhello\r\n"
+        (result,) = sender.send_batch([Message(1, "s1@example.org", "<q@x>", data)])
+        sender.close()
+    assert result.status is DeliveryStatus.SENT
+    assert sink.messages[0][0] == '"odd name"@news.example.org'

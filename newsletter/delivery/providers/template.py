@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from html import escape
 
 from ...models import Message
 from .payload import parts_of
@@ -244,10 +245,57 @@ def _suffix(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> int:
 def grouped(messages: Sequence[Message], tag: Callable[[int], str], max_bytes: int | None = None
             ) -> Iterator[tuple[list[Message], SharedGroup, dict[str, tuple[str, ...]]]]:
     """Messages grouped by shared body: (members, group, values by message id)."""
-    groups = share([(parts_of(m).text, parts_of(m).html) for m in messages],
-                   [(parts_of(m).sender, parts_of(m).subject) for m in messages], tag)
+    groups = _from_template(messages, tag)
+    if groups is None:  # bodies given one by one: find the slots by comparing them
+        groups = share([(parts_of(m).text, parts_of(m).html) for m in messages],
+                       [(parts_of(m).sender, parts_of(m).subject) for m in messages], tag)
     if max_bytes is not None:
         groups = limit(groups, max_bytes)
     for group in groups:
         members = [messages[p] for p in group.members]
         yield members, group, dict(zip((m.message_id for m in members), group.values, strict=True))
+
+
+def _from_template(messages: Sequence[Message], tag: Callable[[int], str]
+                   ) -> list[SharedGroup] | None:
+    """The group straight from the issue's body template, when every message shares it.
+
+    One tag per placeholder and field (values go raw into the text, escaped into the
+    HTML). None when the messages do not share one template, or when a tag would also
+    match text of the body itself (then the comparing path decides).
+    """
+    first = parts_of(messages[0]) if messages else None
+    template = first.template if first is not None else None
+    if first is None or template is None or any(
+            parts_of(m).template is not template or parts_of(m).sender != first.sender
+            or parts_of(m).subject != first.subject for m in messages):
+        return None
+    slots: list[tuple[int, bool]] = []  # (placeholder index, escaped)
+    placed: list[int] = []  # how many times each tag was put in
+    bodies: list[str] = []
+    for body, escaped in ((template.text, False), (template.html, True)):
+        for index, placeholder in enumerate(template.placeholders):
+            if placeholder in body:
+                placed.append(body.count(placeholder))
+                body = body.replace(placeholder, tag(len(slots)))
+                slots.append((index, escaped))
+        bodies.append(body)
+    tags = tuple(tag(k) for k in range(len(slots)))
+    # Each tag must occur exactly where it was put: text that looks like a tag (in the
+    # body, or formed across a tag's edge) would be substituted by the provider too.
+    if any(sum(b.count(t) for b in bodies) != n for t, n in zip(tags, placed, strict=True)):
+        return None
+    good: list[int] = []
+    values: list[tuple[str, ...]] = []
+    alone: list[SharedGroup] = []
+    for position, message in enumerate(messages):
+        own = parts_of(message).values
+        vals = tuple(escape(own[i], quote=True) if esc else own[i] for i, esc in slots)
+        if any(t in v for t in tags for v in vals):  # a value that looks like a tag
+            alone.append(SharedGroup((position,), (parts_of(message).text,
+                                                   parts_of(message).html), ((),)))
+        else:
+            good.append(position)
+            values.append(vals)
+    shared = [SharedGroup(tuple(good), tuple(bodies), tuple(values), tags)] if good else []
+    return [*shared, *alone]
