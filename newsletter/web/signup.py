@@ -1,0 +1,171 @@
+"""The public sign-up pages: /subscribe (form, POST) and /confirm/<token> (button, POST).
+
+CSRF on the subscribe form: its URL carries no secret, so the form holds a signed,
+timestamped token (itsdangerous, own salt) of a random nonce that is also set in a
+SameSite=Lax, HttpOnly cookie. A POST is accepted only when the token is genuine, younger
+than [signup] csrf_minutes and matches the cookie: a page elsewhere cannot read our form
+and its cross-site POST carries no cookie, so it cannot make visitors' browsers sign up
+addresses from many IPs. The confirm form is bound to its secret link by an HMAC, like
+the preferences form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Any
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..compose import strings
+from ..config import LANGUAGES, Config
+from ..delivery.confirmations import ConfirmationMailer
+from ..errors import TokenError
+from ..pipeline import utc_now
+from ..signup import HONEYPOT_FIELD, Signups, Visitor, known_sections, read_form
+from ..store import Store
+from ..tokens import PREFERENCES, UNSUBSCRIBE
+
+COOKIE = "nl_signup"
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def client_ip(proxy_hops: int) -> str:
+    """The visitor's IP: the TCP peer, or the address the trusted proxies saw."""
+    if proxy_hops:
+        hops = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")
+                if p.strip()]
+        if len(hops) >= proxy_hops:
+            return hops[-proxy_hops][:64]
+    return request.remote_addr or "unknown"
+
+
+def page_language(default: str, preferred: str | None = None) -> str:
+    """?lang= (or the form's lang), else ``preferred``, else Accept-Language, else default."""
+    wanted = request.values.get("lang")
+    if wanted in LANGUAGES:
+        return wanted
+    if preferred in LANGUAGES:
+        return preferred
+    return request.accept_languages.best_match(LANGUAGES) or default
+
+
+def signup_blueprint(config: Config, store: Store,
+                     mailer: ConfirmationMailer | None = None) -> Blueprint:
+    """Routes of the sign-up pages; the mailer is kept in app.extensions["signup_mailer"]."""
+    bp = Blueprint("signup", __name__)
+    if not config.signup.enabled:
+        return bp
+    mail = mailer or ConfirmationMailer(config)
+    bp.record_once(lambda state: state.app.extensions.__setitem__("signup_mailer", mail))
+    signups = Signups(config, store, mail)
+    secret = config.secret()
+    csrf = URLSafeTimedSerializer(secret, salt="newsletter.csrf.subscribe",
+                                  signer_kwargs={"digest_method": hashlib.sha256})
+    sections = known_sections(config)
+    s = config.signup
+    default = config.newsletter.language
+
+    def page(template: str, language: str, status: int = 200, **context: Any) -> Response:
+        html = render_template(template, t=strings(language), language=language,
+                               name=config.newsletter.name, **context)
+        response = make_response(html, status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def notice(language: str, message: str, status: int = 200, back: bool = True) -> Response:
+        return page("signup_notice.html", language, status, message=message, back=back,
+                    error=status >= 400)
+
+    def form_page(language: str, status: int = 200, values: dict[str, Any] | None = None,
+                  problems: dict[str, str] | None = None) -> Response:
+        nonce = request.cookies.get(COOKIE, "")
+        if not _NONCE.match(nonce):
+            nonce = secrets.token_urlsafe(24)
+        t = strings(language)
+        response = page("subscribe.html", language, status, csrf=csrf.dumps(nonce),
+                        values=values or {}, problems=problems or {}, sections=sections,
+                        languages=LANGUAGES, honeypot=HONEYPOT_FIELD,
+                        intro=t["signup_intro"].format(minutes=config.newsletter.reading_minutes),
+                        consent=t["signup_consent"].format(name=config.newsletter.name))
+        response.set_cookie(COOKIE, nonce, max_age=s.csrf_minutes * 60, path="/",
+                            secure=request.is_secure, httponly=True, samesite="Lax")
+        return response
+
+    def csrf_ok() -> bool:
+        nonce = request.cookies.get(COOKIE, "")
+        try:
+            signed = csrf.loads(request.form.get("csrf", ""), max_age=s.csrf_minutes * 60)
+        except BadSignature:  # SignatureExpired is one too
+            return False
+        return bool(nonce) and isinstance(signed, str) and hmac.compare_digest(signed, nonce)
+
+    @bp.get("/subscribe")
+    def subscribe_form() -> Response:
+        return form_page(page_language(default))
+
+    @bp.post("/subscribe")
+    def subscribe() -> BaseResponse:
+        language = page_language(default)
+        t = strings(language)
+        if not csrf_ok():
+            return notice(language, t["signup_bad_form"], 400)
+        visitor = Visitor(client_ip(s.proxy_hops), request.user_agent.string[:500])
+        if request.form.get(HONEYPOT_FIELD):
+            accepted = signups.submit(None, visitor, utc_now())
+        else:
+            chosen = request.form.getlist("sections")
+            form, problems = read_form(request.form, sections, language, chosen)
+            if form is None:
+                values = {**request.form.to_dict(), "sections": chosen}
+                return form_page(language, 400, values, problems)
+            accepted = signups.submit(form, visitor, utc_now())
+        if not accepted:
+            answer = notice(language, t["signup_too_many"], 429)
+            answer.headers["Retry-After"] = str(s.window_minutes * 60)
+            return answer
+        # Post/redirect/get: the same answer for every address, and no resubmission on reload.
+        return redirect(f"/subscribe/thanks?lang={language}", 303)
+
+    @bp.get("/subscribe/thanks")
+    def thanks() -> Response:
+        language = page_language(default)
+        t = strings(language)
+        message = t["signup_check_inbox"].format(name=config.newsletter.name,
+                                                 hours=s.confirm_hours)
+        return page("signup_notice.html", language, message=message,
+                    extra=t["signup_check_spam"], back=False, error=False)
+
+    def confirm_csrf(token: str) -> str:
+        return hmac.new(secret, f"csrf-confirm:{token}".encode(), hashlib.sha256).hexdigest()
+
+    @bp.route("/confirm/<token>", methods=["GET", "POST"])
+    def confirm(token: str) -> Response:
+        try:
+            subscriber_id = signups.read_token(token)
+        except TokenError:
+            subscriber_id = None
+        subscriber = store.get_subscriber(subscriber_id) if subscriber_id is not None else None
+        language = page_language(default, subscriber.language if subscriber else None)
+        t = strings(language)
+        if subscriber is None or subscriber.status not in ("pending", "active"):
+            return notice(language, t["confirm_invalid"], 400)
+        status = subscriber.status
+        if request.method == "POST":
+            if not hmac.compare_digest(request.form.get("csrf", ""), confirm_csrf(token)):
+                return notice(language, t["signup_bad_form"], 400, back=False)
+            status = store.confirm_subscriber(subscriber.id, utc_now()) or status
+        if status != "active":  # GET never confirms: mail scanners follow links
+            return page("confirm.html", language, done=False, csrf=confirm_csrf(token))
+        base = config.newsletter.public_url.rstrip("/")
+        return page("confirm.html", language, done=True,
+                    preferences_url=f"{base}/preferences/"
+                                    f"{signups.tokens.make(PREFERENCES, subscriber.id)}",
+                    unsubscribe_url=f"{base}/unsubscribe/"
+                                    f"{signups.tokens.make(UNSUBSCRIBE, subscriber.id)}")
+
+    return bp
