@@ -18,6 +18,7 @@ import click
 from . import pipeline
 from .config import LANGUAGES, Config, find_config_path, load_config
 from .errors import NewsletterError
+from .logs import configure_logging
 from .models import RunReport
 from .store import Store
 
@@ -50,7 +51,9 @@ def config_option(func: F) -> F:
                   help="Config file (default: $NEWSLETTER_CONFIG, then ./newsletter.toml).")
     @functools.wraps(func)
     def wrapper(*args: Any, config_path: str | None, **kwargs: Any) -> Any:
-        return func(*args, config=load_config(find_config_path(config_path)), **kwargs)
+        config = load_config(find_config_path(config_path))
+        configure_logging(config)
+        return func(*args, config=config, **kwargs)
     return wrapper  # type: ignore[return-value]
 
 
@@ -165,4 +168,23 @@ def _print_report(report: RunReport, config: Config) -> None:
         echo(f"note: {note}")
 
 
-from . import cli_commands  # noqa: E402,F401  (registers the remaining commands)
+
+# Command groups that several modules add commands to live here, so that each module
+# only imports this one (and any of them can be imported first).
+@main.group()
+def subscribers() -> None:
+    """Manage the subscriber list."""
+
+
+@main.group()
+def db() -> None:
+    """The store's database."""
+
+
+from . import (  # noqa: E402,F401  (register the remaining commands)
+    cli_commands,
+    cli_db,  # db upgrade / current / check, send --worker
+    cli_desk,  # editors, approve
+    cli_ops,
+    cli_signup,
+)

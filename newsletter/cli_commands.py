@@ -21,6 +21,7 @@ from .cli import (
     progress_bar,
     quiet_option,
     stop_on_sigterm,
+    subscribers,
 )
 from .config import LANGUAGES, Config
 from .feeds.opml import import_opml, opml_path, write_opml
@@ -55,9 +56,12 @@ def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool)
 @main.command()
 @config_option
 @date_option
-def build(config: Config, issue_date: date | None) -> None:
+@click.option("--discard-edits", is_flag=True,
+              help="Rebuild even an issue editors changed or approved (their work is lost).")
+def build(config: Config, issue_date: date | None, discard_edits: bool) -> None:
     """Build and store the issue from the stories already collected."""
-    briefing, issue = pipeline.build_stage(config, _store(config), _date(config, issue_date))
+    briefing, issue = pipeline.build_stage(config, _store(config), _date(config, issue_date),
+                                           discard_edits=discard_edits)
     click.echo(f"built the {briefing.issue_date} issue: {len(briefing.items)} items + "
                f"{len(briefing.in_brief)} in brief, {briefing.reading_minutes} min, "
                f"{len(issue.html.encode()) // 1024} KB of HTML")
@@ -70,11 +74,20 @@ def build(config: Config, issue_date: date | None) -> None:
 @click.option("--force", is_flag=True, help="Send even if the issue's send window has closed.")
 @click.option("--resend-failed", is_flag=True,
               help="Try the permanently failed deliveries of this issue again.")
+@click.option("--worker", is_flag=True,
+              help="Be one of many parallel send workers, on any machines (docs/scaling.md).")
+@click.option("--prepare", is_flag=True,
+              help="Only queue a pending delivery per active subscriber, for the workers.")
 @quiet_option
 @json_option
 def send(config: Config, issue_date: date | None, force: bool, resend_failed: bool,
-         quiet: bool, as_json: bool) -> None:
+         worker: bool, prepare: bool, quiet: bool, as_json: bool) -> None:
     """Send the stored issue to every subscriber who has not had it."""
+    if worker or prepare:
+        from .cli_db import send_workers
+
+        send_workers(config, _date(config, issue_date), worker=worker, force=force,
+                     resend_failed=resend_failed, quiet=quiet, as_json=as_json)
     store = _store(config)
     with progress_bar("sending", store.count_active_subscribers(), quiet or as_json) as bar:
         result = pipeline.send_stage(config, store, _date(config, issue_date), force=force,
@@ -87,6 +100,9 @@ def send(config: Config, issue_date: date | None, force: bool, resend_failed: bo
         click.echo(f"sent {result.sent}, failed {result.failed} ({result.suppressed} addresses "
                    f"suppressed), deferred {result.deferred}, unknown {result.unknown}, "
                    f"already done {result.skipped}")
+        if result.not_due or result.late:
+            click.echo(f"local-time delivery: {result.not_due} not due yet (a later round sends "
+                       f"them), {result.late} past their send window (--force sends them)")
         if result.interrupted:
             click.echo("stopped on request (SIGTERM): run send again to resume")
     sys.exit(1 if result.failed or result.deferred or result.interrupted else 0)
@@ -156,7 +172,7 @@ def send_test(config: Config, issue_date: date | None, address: str) -> None:
 @main.command()
 @config_option
 def schedule(config: Config) -> None:
-    """Run the daily job at [schedule] send_at, until SIGTERM or Ctrl-C."""
+    """The daemon: collect, build at the cut-off, send at send_at; until SIGTERM or Ctrl-C."""
     from .scheduler import run_scheduler
 
     run_scheduler(config, echo=click.echo)
@@ -178,35 +194,15 @@ def serve(config: Config, host: str | None, port: int | None) -> None:
 @config_option
 @json_option
 def status(config: Config, as_json: bool) -> None:
-    """Last runs, feed health and delivery counts of today's issue."""
-    store = _store(config)
-    issue_date = pipeline.today(config)
-    runs = store.last_runs(5)
-    feeds = [f for f in store.feed_states() if f.consecutive_failures]
-    counts = store.delivery_counts(issue_date)
+    """Last runs, next runs, failing feeds, the current issue's deliveries, the send lock."""
+    from .status import gather, render
+
+    data = gather(config, _store(config), pipeline.utc_now())
     if as_json:
-        click.echo(json.dumps({
-            "issue_date": issue_date.isoformat(),
-            "runs": [{k: str(v) if v is not None else None for k, v in r.items()
-                      if k != "report_json"} for r in runs],
-            "failing_feeds": [{"url": f.url, "failures": f.consecutive_failures,
-                               "last_error": f.last_error} for f in feeds],
-            "deliveries": counts,
-            "send_lock": store.lock_holder("send", pipeline.utc_now()),
-        }, indent=2))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    state = store.issue_status(issue_date, config.newsletter.language) or "not built"
-    click.echo(f"issue {issue_date}: {state}; deliveries: {counts or 'none'}")
-    holder = store.lock_holder("send", pipeline.utc_now())
-    click.echo(f"send lock: {holder or 'free'}")
-    click.echo("last runs:")
-    for r in runs:
-        click.echo(f"  #{r['id']} {r['command']} {r['issue_date']} {r['outcome']} "
-                   f"started {r['started_at']:%Y-%m-%d %H:%M:%S}Z")
-    if feeds:
-        click.echo("failing feeds:")
-        for f in feeds:
-            click.echo(f"  {f.url}: {f.consecutive_failures} in a row — {f.last_error}")
+    for line in render(data):
+        click.echo(line)
 
 
 @main.command(name="check-config")
@@ -303,9 +299,6 @@ def feeds_export_opml(config: Config, out: Path | None) -> None:
 # -- subscribers ------------------------------------------------------------------------------
 
 
-@main.group()
-def subscribers() -> None:
-    """Manage the subscriber list."""
 
 
 @subscribers.command(name="import")

@@ -8,8 +8,7 @@ from datetime import timedelta
 import click
 
 from . import pipeline
-from .cli import _store, config_option, json_option
-from .cli_commands import subscribers
+from .cli import _store, config_option, json_option, subscribers
 from .config import Config
 from .signup import purge_pending
 

@@ -43,6 +43,14 @@ class StoreSection:
 
 
 @dataclass(frozen=True)
+class WorkersSection:
+    """Parallel send workers (`newsletter send --worker`)."""
+
+    claim_batch: int = 200  # ledger rows one worker leases at a time
+    lease_seconds: float = 300.0  # a dead worker's leased rows go to others after this
+
+
+@dataclass(frozen=True)
 class CollectSection:
     user_agent: str = "newsletter/0.1 (+https://news.example.org)"
     connect_timeout: float = 5.0
@@ -176,6 +184,25 @@ class ResendSection(ApiSection):
 class ScheduleSection:
     cutoff: str = "06:00"
     send_at: str = "07:00"
+    local_delivery: bool = False  # send_at in each subscriber's time zone (else the newsletter's)
+    send_every_minutes: int = 15  # with local_delivery: a send round this often
+    collect_every_minutes: int = 30  # `schedule`: collect this often before the cut-off (0: never)
+    collect_hours: int = 3  # ... during this many hours before it (24: all day)
+    misfire_grace_seconds: int = 3600  # a job missed by less than this still runs (once)
+
+
+@dataclass(frozen=True)
+class LoggingSection:
+    format: str = "text"  # text | json (one JSON object per line)
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class AlertsSection:
+    email: str = ""  # ops address(es), comma-separated, mailed through the configured sender
+    webhook_url: str = ""  # receives a JSON POST per alert
+    webhook_timeout: float = 10.0
+    feed_failures: int = 3  # alert when a feed has failed this many times in a row
 
 
 @dataclass(frozen=True)
@@ -188,6 +215,21 @@ class SecuritySection:
 class WebSection:
     host: str = "127.0.0.1"
     port: int = 8025
+
+
+@dataclass(frozen=True)
+class SignupSection:
+    # The public subscribe form (double opt-in): see README "Sign-up".
+    enabled: bool = True
+    consent_text_version: str = "2026-01"  # bump when the consent sentence of the form changes
+    from_address: str = ""  # From of confirmation emails (default: [newsletter] sender_address)
+    confirm_hours: int = 48  # a confirmation link expires after this
+    pending_days: int = 7  # unconfirmed sign-ups older than this are purged
+    window_minutes: int = 60  # the rate-limit window
+    per_ip: int = 10  # sign-ups accepted per IP address per window (then 429)
+    per_address: int = 3  # confirmation emails per address per window (then silence)
+    csrf_minutes: int = 120  # a form may be submitted this long after it was shown
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted
 
 
 @dataclass(frozen=True)
@@ -204,6 +246,43 @@ OVERRIDE_LISTS = ("pin", "block_urls", "block_domains", "block_keywords")
 
 
 @dataclass(frozen=True)
+class WebhooksSection:
+    """Bounce and complaint webhooks: each provider's secret is named here, kept in the env.
+
+    A provider whose secret variable is empty (SES: whose topic list is empty) is not
+    configured, and its URL answers 404.
+    """
+
+    tolerance_seconds: int = 300  # signed timestamps further from now are refused (replays)
+    soft_bounce_limit: int = 3  # soft bounces on this many days, no delivery between: bounced
+    sendgrid_public_key_env: str = "SENDGRID_WEBHOOK_PUBLIC_KEY"
+    mailgun_signing_key_env: str = "MAILGUN_WEBHOOK_SIGNING_KEY"
+    postmark_username: str = "postmark"
+    postmark_password_env: str = "POSTMARK_WEBHOOK_PASSWORD"
+    postmark_token_env: str = "POSTMARK_WEBHOOK_TOKEN"
+    brevo_username: str = "brevo"
+    brevo_password_env: str = "BREVO_WEBHOOK_PASSWORD"
+    brevo_token_env: str = "BREVO_WEBHOOK_TOKEN"
+    resend_secret_env: str = "RESEND_WEBHOOK_SECRET"
+    ses_topic_arns: str = ""  # comma-separated SNS topic ARNs to accept (empty: SES off)
+    ses_cert_host_pattern: str = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+    ses_max_age_seconds: int = 3600  # SNS keeps a message's Timestamp on its retries
+    ses_confirm_subscriptions: bool = True
+
+
+@dataclass(frozen=True)
+class EditorSection:
+    """The editor's desk (/editor of `newsletter serve`) and the approval gate before sending."""
+
+    require_approval: bool = False  # true: an issue is sent only once an editor approved it
+    approval_deadline: str = ""  # HH:MM local; "" = [schedule] send_at
+    on_deadline: str = "send"  # not approved by the deadline: send (the draft as is) | skip
+    test_addresses: str = ""  # the test list, comma-separated ("Send a test to the list")
+    session_hours: float = 12.0  # an editor's login lasts this long
+    max_login_failures: int = 5  # failures (per name and per IP) before logins are slowed
+
+
+@dataclass(frozen=True)
 class DemoSection:
     # When not 0, collecting first serves the bundled sample feeds on 127.0.0.1:<port>
     # (dates moved to the issue date), so a demo config works offline after the demo.
@@ -216,6 +295,7 @@ class Config:
 
     newsletter: NewsletterSection = field(default_factory=NewsletterSection)
     store: StoreSection = field(default_factory=StoreSection)
+    workers: WorkersSection = field(default_factory=WorkersSection)
     collect: CollectSection = field(default_factory=CollectSection)
     curate: CurateSection = field(default_factory=CurateSection)
     summaries: SummariesSection = field(default_factory=SummariesSection)
@@ -231,8 +311,13 @@ class Config:
     brevo: BrevoSection = field(default_factory=BrevoSection)
     resend: ResendSection = field(default_factory=ResendSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+    alerts: AlertsSection = field(default_factory=AlertsSection)
     security: SecuritySection = field(default_factory=SecuritySection)
     web: WebSection = field(default_factory=WebSection)
+    signup: SignupSection = field(default_factory=SignupSection)
+    webhooks: WebhooksSection = field(default_factory=WebhooksSection)
+    editor: EditorSection = field(default_factory=EditorSection)
     demo: DemoSection = field(default_factory=DemoSection)
     overrides: OverridesSection = field(default_factory=OverridesSection)
     sections: tuple[tuple[str, float], ...] = ()  # [sections] name = weight
@@ -343,6 +428,8 @@ def config_from_dict(raw: dict[str, Any], *, source: str, base_dir: Path) -> Con
     feeds = _build_feeds(raw.get("feeds", []), source)
     config = Config(**sections, feeds=feeds, base_dir=base_dir, source=source)
     _check_values(config)
+    _check_signup(config)
+    _check_editor(config)
     return config
 
 
@@ -469,6 +556,11 @@ def _check_values(c: Config) -> None:
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
             raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+    _check_ops(c, bad)
+    if not 1 <= c.workers.claim_batch <= 100_000:
+        raise bad("[workers] claim_batch", f"must be between 1 and 100000, got {c.workers.claim_batch}")
+    if c.workers.lease_seconds <= 0:
+        raise bad("[workers] lease_seconds", f"must be positive, got {c.workers.lease_seconds}")
     if c.delivery.retries < 0 or c.delivery.retry_backoff < 0 or c.delivery.send_window_hours < 0:
         raise bad("[delivery] retries, retry_backoff and send_window_hours", "must not be negative")
     if c.render.inliner not in ("premailer", "css-inline"):
@@ -488,6 +580,87 @@ def _check_values(c: Config) -> None:
                          ("delivery", "batch_size"), ("collect", "window_hours")):
         if getattr(getattr(c, section), key) < 1:
             raise bad(f"[{section}] {key}", "must be at least 1")
+    _check_webhooks(c.webhooks, bad)
+
+
+def _check_webhooks(w: WebhooksSection, bad: Any) -> None:
+    for key in ("tolerance_seconds", "ses_max_age_seconds"):
+        if not 10 <= getattr(w, key) <= 86_400:
+            raise bad(f"[webhooks] {key}", "must be between 10 and 86400 seconds")
+    if w.soft_bounce_limit < 0:
+        raise bad("[webhooks] soft_bounce_limit", "must not be negative (0: never suppress)")
+    try:
+        re.compile(w.ses_cert_host_pattern)
+    except re.error as exc:
+        raise bad("[webhooks] ses_cert_host_pattern", f"is not a regular expression: {exc}") from exc
+    for arn in filter(None, (a.strip() for a in w.ses_topic_arns.split(","))):
+        if not arn.startswith("arn:"):
+            raise bad("[webhooks] ses_topic_arns", f"must list SNS topic ARNs, got {arn!r}")
+
+
+def _check_ops(c: Config, bad: Any) -> None:
+    """[schedule] rounds, [logging] and [alerts]."""
+    s = c.schedule
+    if not 1 <= s.send_every_minutes <= 60 or 60 % s.send_every_minutes:
+        raise bad("[schedule] send_every_minutes", "must divide 60 (e.g. 5, 10, 15, 30)")
+    if s.collect_every_minutes and (not 1 <= s.collect_every_minutes <= 60
+                                    or 60 % s.collect_every_minutes):
+        raise bad("[schedule] collect_every_minutes", "must divide 60 (0 = no extra collects)")
+    if not 1 <= s.collect_hours <= 24:
+        raise bad("[schedule] collect_hours", "must be between 1 and 24")
+    if s.misfire_grace_seconds < 1:
+        raise bad("[schedule] misfire_grace_seconds", "must be at least 1")
+    if c.logging.format not in ("text", "json"):
+        raise bad("[logging] format", f"must be text or json, got {c.logging.format!r}")
+    if c.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise bad("[logging] level", f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got "
+                                     f"{c.logging.level!r}")
+    a = c.alerts
+    if a.webhook_url and urlsplit(a.webhook_url).scheme not in ("http", "https"):
+        raise bad("[alerts] webhook_url", f"must be an http(s) URL: {a.webhook_url!r}")
+    if any("@" not in part for part in a.email.split(",") if part.strip()):
+        raise bad("[alerts] email", f"must be addresses separated by commas: {a.email!r}")
+    if a.feed_failures < 1 or a.webhook_timeout <= 0:
+        raise bad("[alerts] feed_failures", "must be at least 1 (webhook_timeout above 0)")
+
+
+def _check_signup(c: Config) -> None:
+    s = c.signup
+    if not s.consent_text_version.strip():
+        raise ConfigError(f"{c.source}: [signup] consent_text_version must not be empty")
+    if s.from_address and "@" not in s.from_address:
+        raise ConfigError(f"{c.source}: [signup] from_address must contain an address: "
+                          f"{s.from_address!r}")
+    for key in ("confirm_hours", "pending_days", "window_minutes", "per_ip", "per_address",
+                "csrf_minutes"):
+        if getattr(s, key) < 1:
+            raise ConfigError(f"{c.source}: [signup] {key} must be at least 1")
+    if s.pending_days * 24 < s.confirm_hours:
+        raise ConfigError(f"{c.source}: [signup] pending_days must cover confirm_hours "
+                          "(a sign-up is not purged while its link still works)")
+    if s.proxy_hops < 0:
+        raise ConfigError(f"{c.source}: [signup] proxy_hops must not be negative")
+
+
+def _check_editor(c: Config) -> None:
+    e = c.editor
+    if e.approval_deadline and not _HHMM.match(e.approval_deadline):
+        raise ConfigError(f"{c.source}: [editor] approval_deadline must be HH:MM (or empty for "
+                          f"[schedule] send_at), got {e.approval_deadline!r}")
+    if e.approval_deadline and not c.schedule.cutoff <= e.approval_deadline <= c.schedule.send_at:
+        raise ConfigError(f"{c.source}: [editor] approval_deadline must lie between [schedule] "
+                          f"cutoff ({c.schedule.cutoff}) and send_at ({c.schedule.send_at}), got "
+                          f"{e.approval_deadline!r}")
+    if e.on_deadline not in ("send", "skip"):
+        raise ConfigError(f"{c.source}: [editor] on_deadline must be send or skip, got "
+                          f"{e.on_deadline!r}")
+    if any("@" not in part for part in e.test_addresses.split(",") if part.strip()):
+        raise ConfigError(f"{c.source}: [editor] test_addresses must be addresses separated by "
+                          f"commas: {e.test_addresses!r}")
+    if not 0 < e.session_hours <= 24 * 30:
+        raise ConfigError(f"{c.source}: [editor] session_hours must be above 0 and at most 720")
+    if e.max_login_failures < 1:
+        raise ConfigError(f"{c.source}: [editor] max_login_failures must be at least 1")
 
 
 def parse_hhmm(value: str) -> time:

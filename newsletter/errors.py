@@ -9,6 +9,11 @@
     ├── TokenError                  an invalid, expired or tampered signed token
     ├── SubscriberError             a bad subscriber row or address
     ├── StaleIssue                  the issue's send window has closed (send --force)
+    ├── EditRefused                 an editor's change or approval cannot apply (sent, changed meanwhile)
+    ├── AwaitingApproval            require_approval: not approved, deadline not reached (or skip)
+    ├── WebhookError                a provider webhook request was refused
+    │   ├── WebhookAuthError        missing (401) or wrong (403) signature, secret or timestamp
+    │   └── WebhookPayloadError     a body that is not what the provider documents (400)
     └── DeliveryError               a message could not be handed over
         ├── TransientDeliveryError  try again later (4xx, 429, 5xx, disconnects)
         └── PermanentDeliveryError  never retry for this recipient (5.1.x, invalid address)
@@ -96,5 +101,35 @@ class StaleIssue(NewsletterError):
     """The issue's send window has closed: sending it now would surprise its readers."""
 
 
+class EditRefused(NewsletterError):
+    """An editor's change cannot apply: the issue is sending or sent, or changed meanwhile."""
+
+
+class AwaitingApproval(NewsletterError):
+    """[editor] require_approval: the issue is not approved (yet, or in time): not sent."""
+
+
+class ApprovalPending(AwaitingApproval):
+    """Not approved yet, and the approval deadline is still ahead: a wait, not a failure."""
+
+
 class PermanentDeliveryError(DeliveryError):
     """Delivery to this recipient will never succeed; do not retry."""
+
+
+class WebhookError(NewsletterError):
+    """A provider webhook request was refused; ``status`` is the HTTP answer."""
+
+    status = 400
+
+
+class WebhookAuthError(WebhookError):
+    """No credentials (401), or a wrong signature, secret or stale timestamp (403)."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.status = 401 if missing else 403
+
+
+class WebhookPayloadError(WebhookError):
+    """The body is not JSON, or not in the shape the provider documents."""

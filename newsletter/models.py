@@ -230,6 +230,7 @@ class DeliveryStatus(StrEnum):
     SUPPRESSED = "suppressed"  # permanent failure; the address was taken off the list
     DEFERRED = "deferred"  # transient failure, will be retried
     UNKNOWN = "unknown"  # crash or timeout after hand-over: never resent automatically
+    CLAIMED = "claimed"  # leased by a send worker (send --worker), not yet handed over
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .alerts import after_run
 from .compose import MessageFactory, render_issue
 from .compose.dkim_sign import DkimSigner
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
@@ -27,9 +28,11 @@ from .curate import CurateSettings, EditorialRules, blocked_stories, build_brief
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .demo import SAMPLE_DATE, SampleFeedServer
-from .errors import ConfigError, NewsletterError, StaleIssue, StoreError
+from .desk import approval_gate, editors_hold, note_rebuilt
+from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
+from .localtime import delivery_hold
 from .models import (
     Briefing,
     FeedSource,
@@ -179,13 +182,19 @@ def issue_languages(config: Config, store: Store) -> list[str]:
 
 
 def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
-                notes: list[str] | None = None) -> tuple[Briefing, RenderedIssue]:
+                notes: list[str] | None = None, discard_edits: bool = False
+                ) -> tuple[Briefing, RenderedIssue]:
     """Build, render and store the issue, once per language (frozen at the cut-off).
 
     Returns the issue in the newsletter's language. A language with no story of its own
-    is not built: its subscribers get the newsletter's language.
+    is not built: its subscribers get the newsletter's language. An issue that editors
+    changed or approved is rebuilt only with ``discard_edits``.
     """
     notes = notes if notes is not None else []
+    hold = editors_hold(store, issue_date)
+    if hold and not discard_edits:
+        raise EditRefused(f"the {issue_date} issue has editors' work ({hold}): a rebuild would "
+                          "discard it", hint=f"newsletter build --date {issue_date} --discard-edits")
     start, end = issue_window(config, issue_date)
     stories = store.stories_between(start, end)
     summariser = chat_summariser(config, store, clock)
@@ -202,19 +211,25 @@ def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock 
             notes.append(f"no {language!r} story for {issue_date}: those subscribers get the "
                          f"{config.newsletter.language!r} issue")
             continue
-        rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
-                                web_url=web_url(config, issue_date, language),
-                                inliner=config.render.inliner,
-                                limit=config.render.max_html_bytes)
+        rendered = render_briefing(config, briefing)
         if rendered.moved_online:
             notes.append(f"{language}: {rendered.moved_online} stories only in the web version "
                          f"(the email would pass {config.render.max_html_bytes} bytes)")
         store.save_issue(rendered, briefing_to_dict(briefing), clock())
         built.append((briefing, rendered))
+    if hold:
+        note_rebuilt(store, issue_date, clock())
     if summariser is not None and summariser.errors:
         notes.append(f"{len(summariser.errors)} abstractive summaries failed; extractive ones "
                      f"used instead (first: {summariser.errors[0]})")
     return built[0]
+
+
+def render_briefing(config: Config, briefing: Briefing) -> RenderedIssue:
+    """The stored artifact of a briefing: the build and the editor's desk both render here."""
+    return render_issue(briefing, postal_address=config.newsletter.postal_address,
+                        web_url=web_url(config, briefing.issue_date, briefing.language),
+                        inliner=config.render.inliner, limit=config.render.max_html_bytes)
 
 
 def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
@@ -333,10 +348,15 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
     """Send the stored issue to every active subscriber who has not had it yet.
 
     Refuses a stale issue (past its send window) unless ``force``; ``resend_failed``
-    first puts permanently failed deliveries back in the queue.
+    first puts permanently failed deliveries back in the queue. With [schedule]
+    local_delivery, only subscribers whose local send time has come get it (localtime.py),
+    and the send window is checked per subscriber. With [editor] require_approval, an
+    unapproved issue waits for its approval deadline (desk/approval.py).
     """
+    approval_gate(config, store, issue_date, clock())
     closes = send_window_closes(config, issue_date)
-    if closes is not None and clock() > closes and not force:
+    local = config.schedule.local_delivery
+    if closes is not None and clock() > closes and not force and not local:
         raise StaleIssue(
             f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
             "not sent", hint="newsletter send --force sends it anyway")
@@ -352,44 +372,56 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
             factories[language] = message_factory(config, issue) if issue else main
         return factories[language]
 
+    hold = delivery_hold(config, issue_date, clock, force=force) if local else None
     with held_lock(store, "send", clock):
         return _send_locked(config, store, issue_date, factory, clock, sender, progress, sleep,
-                            stop)
+                            stop, hold)
 
 
 def _send_locked(config: Config, store: Store, issue_date: date,
                  factory: Callable[[str | None], MessageFactory], clock: Clock,
                  sender: Sender | None, progress: Callable[[int], None] | None,
-                 sleep: Callable[[float], None], stop: threading.Event | None) -> DispatchResult:
+                 sleep: Callable[[float], None], stop: threading.Event | None,
+                 hold: Callable[[Subscriber], str | None] | None = None) -> DispatchResult:
     sender = sender or make_sender(config, issue_date)
     store.set_issue_status(issue_date, "sending")
     try:
         result = dispatch(store, sender, factory, issue_date=issue_date,
                           batch_size=config.delivery.batch_size, clock=clock, progress=progress,
                           retries=config.delivery.retries, backoff=config.delivery.retry_backoff,
-                          sleep=sleep, stop=stop)
+                          sleep=sleep, stop=stop, hold=hold)
     finally:
         sender.close()
     counts = store.delivery_counts(issue_date)
-    if not counts.get("sending") and not counts.get("pending") and not counts.get("deferred"):
+    if not result.not_due and not any(counts.get(k) for k in ("sending", "pending", "deferred")):
         store.set_issue_status(issue_date, "sent")
     return result
 
 
-def send_test(config: Config, store: Store, issue_date: date, address: str, *,
-              clock: Clock = utc_now) -> str:
-    """Send the stored issue to one address with [TEST] in the subject; the ledger is untouched."""
+def send_test(config: Config, store: Store, issue_date: date, address: str | list[str], *,
+              clock: Clock = utc_now, language: str | None = None) -> str:
+    """Send the stored issue to one address (or several) with [TEST] in the subject.
+
+    The ledger is untouched. The test messages carry subscriber ids 0, -1, -2…: no
+    subscriber has them, so a test's unsubscribe link unsubscribes nobody.
+    """
     from .subscribers import normalise_email
 
-    issue = stored_issue(config, store, issue_date)
-    message = message_factory(config, issue, subject_prefix="[TEST] ").build(
-        Subscriber(id=0, email=normalise_email(address)), clock())
+    addresses = [address] if isinstance(address, str) else address
+    issue = (store.get_issue(issue_date, language) if language else None) \
+        or stored_issue(config, store, issue_date)
+    factory, now = message_factory(config, issue, subject_prefix="[TEST] "), clock()
+    messages = [factory.build(Subscriber(id=-i, email=normalise_email(a)), now)
+                for i, a in enumerate(addresses)]
     sender = make_sender(config, issue_date, test=True)
     try:
-        (result,) = sender.send_batch([message])
+        results = sender.send_batch(messages)
     finally:
         sender.close()
-    return f"{result.status.value}: {result.detail}"
+    if isinstance(address, str):
+        return f"{results[0].status.value}: {results[0].detail}"
+    return "; ".join(f"{m.recipient}: {r.status.value}: {r.detail}"
+                     for m, r in zip(messages, results, strict=True))
 
 
 def write_preview(config: Config, store: Store, issue_date: date, folder: Path) -> list[Path]:
@@ -427,7 +459,12 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
         report.stories_new = collected.new_stories
         report.notes += [f"{url}: {warning}" for url, warning in collected.warnings]
         status = store.issue_status(issue_date, config.newsletter.language)
-        if status in (None, "draft"):
+        hold = editors_hold(store, issue_date) if status == "draft" else None
+        if hold:
+            report.notes.append(f"the {issue_date} issue keeps the editors' version ({hold}): "
+                                "not rebuilt")
+            _describe_stored(report, store, config, issue_date)
+        elif status in (None, "draft"):
             briefing, issue = build_stage(config, store, issue_date, clock=clock,
                                           notes=report.notes)
             _describe(report, briefing, issue)
@@ -441,8 +478,13 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
     except NewsletterError as exc:
         report.notes.append(f"error: {exc.message}")
         store.finish_run(run_id, "error", report.to_dict(), clock())
+        after_run(config, store, command="run", issue_date=issue_date, outcome="error",
+                  report=report.to_dict(), error=exc, now=clock())
         raise
-    store.finish_run(run_id, "failed" if report.failed else "ok", report.to_dict(), clock())
+    outcome = "failed" if report.failed else "ok"
+    store.finish_run(run_id, outcome, report.to_dict(), clock())
+    after_run(config, store, command="run", issue_date=issue_date, outcome=outcome,
+              report=report.to_dict(), error=None, now=clock())
     return report
 
 
@@ -457,6 +499,9 @@ def _send_into(report: RunReport, config: Config, store: Store, issue_date: date
     report.messages_sent = result.sent
     report.messages_failed = result.failed + result.deferred
     report.messages_skipped = result.skipped
+    if result.not_due or result.late:
+        report.notes.append(f"local-time delivery: {result.not_due} subscriber(s) wait for their "
+                            f"local send time, {result.late} past their send window")
     if result.attempted == 0:
         report.notes.append(
             f"nothing to send: every active subscriber already has the {issue_date} issue "

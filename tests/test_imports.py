@@ -10,8 +10,10 @@ import newsletter
 
 
 def test_each_module_imports_alone() -> None:
+    # Alembic's env.py and revision scripts run only inside Alembic (alembic.context).
     names = [m.name for m in pkgutil.walk_packages(newsletter.__path__, "newsletter.")
-             if not m.name.endswith("__main__")]
+             if not m.name.endswith("__main__")
+             and not m.name.startswith("newsletter.store.migrations.")]
     script = ("import importlib, sys\nfailed = []\nfor name in sys.argv[1:]:\n"
               "    for mod in [m for m in list(sys.modules) if m.startswith('newsletter')]:\n"
               "        del sys.modules[mod]\n"

@@ -1,30 +1,152 @@
+"""`newsletter schedule`: jobs from the config, kept in the database across restarts."""
+
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from newsletter.scheduler import JOB_ID, build_scheduler
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
+
+from newsletter.config import Config
+from newsletter.scheduler import next_runs, planned_jobs, start_scheduler
+from newsletter.store import Store
 from tests.conftest import make_config
 
+PARIS = ZoneInfo("Europe/Paris")
 
-def test_daily_job_runs_at_send_time_in_the_newsletter_zone(tmp_path: Path) -> None:
-    config = make_config(tmp_path, schedule={"send_at": "07:15"},
-                         newsletter={"timezone": "Europe/Paris"})
-    scheduler = build_scheduler(config, echo=lambda _m: None)
-    job = scheduler.get_job(JOB_ID)
-    paris = ZoneInfo("Europe/Paris")
-    # The day daylight saving time ends: 07:15 Paris is 06:15 UTC.
-    before = datetime(2026, 10, 25, 1, 0, tzinfo=paris)
-    nxt = job.trigger.get_next_fire_time(None, before)
-    assert nxt == datetime(2026, 10, 25, 7, 15, tzinfo=paris)
-    assert nxt.utcoffset().total_seconds() == 3600
-    assert job.coalesce and job.max_instances == 1
+
+def paris_config(tmp_path: Path, **schedule: Any) -> Config:
+    return make_config(tmp_path, newsletter={"timezone": "Europe/Paris"},
+                       schedule={"cutoff": "06:00", "send_at": "07:15", **schedule})
+
+
+def next_local(hour: int, minute: int, now: datetime) -> datetime:
+    """The next hh:mm in Paris after now, worked out without APScheduler."""
+    local = now.astimezone(PARIS)
+    for days in (0, 1, 2):
+        at = datetime.combine(local.date() + timedelta(days=days),
+                              datetime.min.time().replace(hour=hour, minute=minute), tzinfo=PARIS)
+        if at > now:
+            return at
+    raise AssertionError
+
+
+def test_jobs_are_cron_triggers_in_the_newsletter_zone(tmp_path: Path) -> None:
+    jobs = {p.id: p for p in planned_jobs(paris_config(tmp_path))}
+    assert list(jobs) == ["collect", "build", "send"]
+    before = datetime(2026, 10, 25, 1, 0, tzinfo=PARIS)  # the day summer time ends
+    assert jobs["send"].trigger.get_next_fire_time(None, before) == datetime(
+        2026, 10, 25, 7, 15, tzinfo=PARIS)
+    assert jobs["build"].trigger.get_next_fire_time(None, before) == datetime(
+        2026, 10, 25, 6, 0, tzinfo=PARIS)
+    # collect: every 30 minutes in the 3 hours before the 06:00 cut-off
+    fires, t = [], before
+    for _ in range(7):
+        t = jobs["collect"].trigger.get_next_fire_time(None, t + timedelta(seconds=1))
+        fires.append(f"{t.astimezone(PARIS):%H:%M}")
+    assert fires == ["03:00", "03:30", "04:00", "04:30", "05:00", "05:30", "03:00"]
+    local = {p.id: p for p in planned_jobs(paris_config(tmp_path, local_delivery=True))}
+    t = local["send"].trigger.get_next_fire_time(None, before + timedelta(minutes=1))
+    assert t == datetime(2026, 10, 25, 1, 15, tzinfo=PARIS)  # rounds every 15 minutes
+
+
+def test_a_restart_keeps_one_job_per_id_with_the_right_next_run(tmp_path: Path) -> None:
+    config = paris_config(tmp_path)
+    first = start_scheduler(config, echo=lambda _m: None, paused=True)
+    now = datetime.now(UTC)
+    before = {job.id: job.next_run_time for job in first.get_jobs()}
+    first.shutdown()
+    assert before["send"] == next_local(7, 15, now)
+    assert before["build"] == next_local(6, 0, now)
+
+    again = start_scheduler(config, echo=lambda _m: None, paused=True)
+    assert {job.id: job.next_run_time for job in again.get_jobs()} == before
+    again.shutdown()
+    store = Store.open(config.database_url)
+    stored = store.scheduled_jobs()
+    assert stored is not None and sorted(i for i, _ in stored) == ["build", "collect", "send"]
+
+    moved = paris_config(tmp_path, send_at="08:05")  # a changed trigger replaces the job
+    notes: list[str] = []
+    third = start_scheduler(moved, echo=notes.append, paused=True)
+    third.add_job("builtins:print", "interval", hours=1, id="daily-run")  # an old job id
+    third.shutdown()
+    fourth = start_scheduler(moved, echo=notes.append, paused=True)
+    jobs = {job.id: job.next_run_time for job in fourth.get_jobs()}
+    fourth.shutdown()
+    assert sorted(jobs) == ["build", "collect", "send"] and "removed job daily-run" in notes
+    assert jobs["send"] == next_local(8, 5, datetime.now(UTC))
+    assert jobs["build"] == before["build"]
+    assert len(store.scheduled_jobs() or []) == 3  # never doubled
+    # `status` reads the same next run times
+    assert dict(store.scheduled_jobs() or [])["send"] == jobs["send"]
+
+
+def test_a_missed_run_within_the_grace_time_runs_once(tmp_path: Path) -> None:
+    config = paris_config(tmp_path, collect_every_minutes=5, collect_hours=24,
+                          misfire_grace_seconds=3600)
+    started = datetime.now(UTC)
+    down = start_scheduler(config, echo=lambda _m: None, paused=True)
+    down.modify_job("collect", next_run_time=started - timedelta(minutes=20))  # 4 runs missed
+    down.shutdown()
+
+    ran: list[JobEvent] = []
+    done = threading.Event()
+
+    def executed(event: JobEvent) -> None:
+        ran.append(event)
+        done.set()
+
+    lines: list[str] = []
+    back = start_scheduler(config, echo=lines.append, paused=True)
+    back.add_listener(executed, EVENT_JOB_EXECUTED)
+    back.resume()
+    assert done.wait(60)
+    back.shutdown(wait=True)
+    missed_runs = [e for e in ran if e.job_id == "collect" and e.scheduled_run_time < started]
+    assert len(missed_runs) == 1  # coalesced: the four missed runs ran once
+    runs = Store.open(config.database_url).last_runs(10)
+    assert [r["command"] for r in runs].count("collect") == len(
+        [e for e in ran if e.job_id == "collect"])
+    assert any(line.startswith("collect: 0 feeds ok") for line in lines)
+
+
+def test_a_run_missed_beyond_the_grace_time_is_skipped_and_reported(tmp_path: Path) -> None:
+    config = paris_config(tmp_path, misfire_grace_seconds=3600)
+    down = start_scheduler(config, echo=lambda _m: None, paused=True)
+    down.modify_job("build", next_run_time=datetime.now(UTC) - timedelta(hours=2))
+    down.shutdown()
+
+    missed = threading.Event()
+    ran: list[str] = []
+    lines: list[str] = []
+    back = start_scheduler(config, echo=lines.append, paused=True)
+    back.add_listener(lambda e: missed.set(), EVENT_JOB_MISSED)
+    back.add_listener(lambda e: ran.append(e.job_id), EVENT_JOB_EXECUTED)
+    back.resume()
+    assert missed.wait(60)
+    next_build = back.get_job("build").next_run_time
+    back.shutdown(wait=True)
+    assert "build" not in ran
+    assert next_build > datetime.now(UTC)  # on to the next day's cut-off
+    (run,) = [r for r in Store.open(config.database_url).last_runs(10) if r["command"] == "build"]
+    assert run["outcome"] == "missed" and "missed: due at" in run["report_json"]
+    assert any("build missed" in line and "skipped" in line for line in lines)
+
+
+def test_status_computes_next_runs_from_the_config_without_a_daemon(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)  # 07:30 in Paris
+    runs = dict(next_runs(paris_config(tmp_path), now))
+    assert runs["send"] == datetime(2026, 11, 28, 7, 15, tzinfo=PARIS)
+    assert runs["collect"] == datetime(2026, 11, 28, 3, 0, tzinfo=PARIS)
 
 
 def test_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

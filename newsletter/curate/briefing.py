@@ -141,6 +141,16 @@ def _item(rank: int, scored: ScoredCluster, settings: CurateSettings) -> Briefin
     )
 
 
+def story_item(rank: int, scored: ScoredCluster, settings: CurateSettings) -> BriefingItem:
+    """One briefing item, summarised as the build does it (for stories an editor adds)."""
+    return _item(rank, scored, settings)
+
+
+def subject_and_preheader(headlines: list[str]) -> tuple[str, str]:
+    """The subject (the first headline) and preheader (the next ones) the build gives."""
+    return _subject(headlines), _preheader(headlines[1:])
+
+
 def _subject(headlines: list[str]) -> str:
     if not headlines:
         return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,7 +61,7 @@ def dispatch(
     keeps back those not due yet ("not_due") or past their window ("late"): no ledger row.
     """
     result = DispatchResult()
-    final: dict[int, DeliveryResult] = {}
+    final = _Tally()
     stop = stop or threading.Event()
     for batch in store.active_subscribers(batch_size):
         ledger = store.ledger_status(issue_date, [s.id for s in batch])
@@ -76,7 +77,7 @@ def dispatch(
     for attempt in range(retries):
         if stop.is_set():
             break
-        waiting = [sid for sid, r in final.items() if r.status is DeliveryStatus.DEFERRED]
+        waiting = list(final.deferred)
         if not waiting:
             break
         sleep(backoff * 2 ** attempt * (1 + random.random() / 4))
@@ -85,18 +86,35 @@ def dispatch(
         for start in range(0, len(again), batch_size):
             _send(store, sender, factories, issue_date, again[start:start + batch_size], clock,
                   final, stop)
-    for outcome in final.values():
-        if outcome.status is DeliveryStatus.SENT:
-            result.sent += 1
-        elif outcome.status is DeliveryStatus.FAILED:
-            result.failed += 1
-            result.suppressed += outcome.suppress
-        elif outcome.status is DeliveryStatus.DEFERRED:
-            result.deferred += 1
-        else:
-            result.unknown += 1
+    result.sent = final.counts[DeliveryStatus.SENT]
+    result.failed = final.counts[DeliveryStatus.FAILED]
+    result.suppressed = final.suppressed
+    result.deferred = len(final.deferred)
+    result.unknown = final.total - result.sent - result.failed - result.deferred
     result.interrupted = stop.is_set()
     return result
+
+
+class _Tally:
+    """Outcomes of this run: counts, and only the deferred kept (for in-run retries), so
+    memory stays flat however long the list."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[DeliveryStatus] = Counter()
+        self.deferred: dict[int, DeliveryResult] = {}
+        self.suppressed = 0
+        self.total = 0  # subscribers with an outcome (a retried one counts once)
+
+    def add(self, outcome: DeliveryResult) -> None:
+        if self.deferred.pop(outcome.subscriber_id, None) is not None:
+            self.counts[DeliveryStatus.DEFERRED] -= 1  # retried: its new outcome replaces it
+        else:
+            self.total += 1
+        self.counts[outcome.status] += 1
+        if outcome.status is DeliveryStatus.DEFERRED:
+            self.deferred[outcome.subscriber_id] = outcome
+        elif outcome.status is DeliveryStatus.FAILED and outcome.suppress:
+            self.suppressed += 1
 
 
 def _held_back(subscribers: list[Subscriber], hold: Callable[[Subscriber], str | None],
@@ -114,7 +132,7 @@ def _held_back(subscribers: list[Subscriber], hold: Callable[[Subscriber], str |
 
 def _send(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],
           issue_date: date, subscribers: Sequence[Subscriber], clock: Callable[[], datetime],
-          final: dict[int, DeliveryResult], stop: threading.Event) -> int:
+          final: _Tally, stop: threading.Event) -> int:
     """Build a batch, then claim, hand over and record it chunk by chunk.
 
     A chunk is what the sender hands over at once (one SMTP transaction, one provider
@@ -150,7 +168,8 @@ def _send(store: Store, sender: Sender, factories: Callable[[str | None], Messag
             _record(store, issue_date, [*exc.results, *back], clock())
             raise
         _record(store, issue_date, outcomes, clock())
-        final.update({o.subscriber_id: o for o in outcomes})
+        for outcome in outcomes:
+            final.add(outcome)
     return taken
 
 

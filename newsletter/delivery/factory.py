@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 
 from ..config import Config
 from ..errors import ConfigError
@@ -30,7 +30,9 @@ def make_sender(config: Config, issue_date: date, *, test: bool = False) -> Send
     """The configured sender (``[delivery] sender``)."""
     kind = config.delivery.sender
     if kind == "outbox":
-        prefix = f"{issue_date.isoformat()}{'-test' if test else ''}"
+        prefix = issue_date.isoformat()
+        if test:  # each test send keeps its own files (not overwritten by the next)
+            prefix += f"-test-{datetime.now(UTC):%H%M%S%f}"
         return OutboxSender(config.path(config.delivery.outbox_dir), prefix)
     if kind == "smtp":
         return SmtpPoolSender(config.smtp, config.newsletter.sender_address,

@@ -135,4 +135,4 @@ class PeopleQueries:
 
 def _subscriber(r: Any) -> Subscriber:
     return Subscriber(id=r["id"], email=r["email"], name=r["name"], language=r["language"],
-                      status=r["status"])
+                      status=r["status"], timezone=r["timezone"])

@@ -7,29 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
-from . import schema as t
 from .content import ContentQueries, FeedResult, FeedState
+from .desk import DeskQueries
+from .engine import open_engine, safe_url
+from .leases import LeaseQueries
 from .ledger import LedgerQueries
+from .migrate import ensure_current
+from .monitor import MonitorQueries
 from .ops import OpsQueries
 from .people import PeopleQueries
+from .signup import SignupQueries
+from .webhooks import WebhookQueries
 
 __all__ = ["FeedResult", "FeedState", "Store"]
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # In WAL mode, NORMAL still survives any crash of the program (a killed send loses no
-    # ledger row); only an OS crash or power cut may lose the last commits. It makes the
-    # per-message ledger writes of SMTP sending ~20x cheaper.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _wrapped(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,25 +51,27 @@ def _store_errors(cls: type) -> type:
 
 
 @_store_errors
-class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries):
+class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries, SignupQueries,
+            MonitorQueries, DeskQueries, WebhookQueries, LeaseQueries):
     """Persistent state: feeds, stories, issues, subscribers, the delivery ledger, runs."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        """Connect (creating the SQLite folder and the tables if needed)."""
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect; SQLite is created and upgraded as needed, PostgreSQL must be at head.
+
+        ``migrate=False`` skips the schema check (for `newsletter db`, which migrates).
+        """
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         try:
-            engine = create_engine(url)
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _sqlite_pragmas)
-            t.metadata.create_all(engine)
-            t.upgrade_columns(engine)
+            engine = open_engine(url)
+            if migrate:
+                ensure_current(engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store at {url}: {exc}") from exc
+            raise StoreError(f"cannot open the store at {safe_url(url)}: {exc}") from exc
         return cls(engine)
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -148,8 +149,12 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("detail", Text, nullable=False, default=""),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Parallel send workers (delivery/worker.py): who holds a 'claimed' row, and until when.
+    Column("claimed_by", String(200)),
+    Column("lease_until", UTCDateTime()),
     UniqueConstraint("issue_date", "subscriber_id", name="uq_delivery"),
 )
+Index("ix_deliveries_queue", deliveries.c.issue_date, deliveries.c.status, deliveries.c.id)
 
 # Abstractive summaries, by a hash of the model, the prompt and the article.
 summary_cache = Table(
@@ -181,6 +186,20 @@ runs = Table(
     Column("report_json", Text, nullable=False, default="{}"),
 )
 
+# Alerts sent to ops, by a key naming the event: each event is alerted once.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# APScheduler's SQLAlchemyJobStore keeps `newsletter schedule`'s jobs in this table
+# (created and written by APScheduler itself; the store only reads the next run times).
+JOBS_TABLE = "apscheduler_jobs"
+
 
 def upgrade_columns(engine: Any) -> list[str]:
     """Add the nullable columns a newer version introduced to existing tables.
@@ -205,3 +224,94 @@ def upgrade_columns(engine: Any) -> list[str]:
                 conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
                 added.append(f"{table.name}.{column.name}")
     return added
+
+
+# Provider webhook events (bounces, complaints, unsubscribes…), one row per (provider,
+# event id): a provider's retry finds its row and changes nothing twice. The address is
+# kept only as the keyed suppression hash, so forgetting someone leaves nothing readable.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(20), nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("address_hash", String(64), index=True),
+    Column("subscriber_id", Integer),
+    Column("occurred_at", UTCDateTime()),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("effect", String(30), nullable=False, default="recorded"),
+    UniqueConstraint("provider", "event_id", name="uq_webhook_event"),
+)
+
+# Sign-ups through the public form, for rate limits shared by every server process.
+# Keyed hashes only: no IP address or email address of a mere attempt is kept.
+signup_attempts = Table(
+    "signup_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ip_hash", String(64), nullable=False, index=True),
+    Column("address_hash", String(64), index=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
+# -- the editor's desk ---------------------------------------------------------------------
+
+# People who may log in to /editor; only a password hash (werkzeug scrypt) is kept.
+editors = Table(
+    "editors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("email", String(320), nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("disabled_at", UTCDateTime()),
+    Column("last_login_at", UTCDateTime()),
+)
+
+# Logged-in editors: the cookie holds a random token, the store only its SHA-256, so
+# logging out (or removing the editor) ends the session for good.
+editor_sessions = Table(
+    "editor_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# Failed logins per key (a keyed hash of the name or of the client IP): slows guessing.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime()),
+)
+
+# Everything editors (and the approval gate) did to an issue: who, when, what.
+issue_edits = Table(
+    "issue_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_date", Date, nullable=False, index=True),
+    Column("language", String(8), nullable=False),
+    Column("editor", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+# The current approval of an issue edition; any later edit deletes it.
+issue_approvals = Table(
+    "issue_approvals",
+    metadata,
+    Column("issue_date", Date, primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("approved_by", String(64), nullable=False),
+    Column("approved_at", UTCDateTime(), nullable=False),
+    Column("revision", Integer, nullable=False),
+)

@@ -17,6 +17,10 @@ from ..pipeline import utc_now
 from ..resources import resource_dir
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
+from .editor import editor_blueprint
+from .metrics import metrics_blueprint
+from .signup import signup_blueprint
+from .webhooks import webhooks_blueprint
 
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
 UNSUBSCRIBE_MAX_AGE = None
@@ -103,6 +107,10 @@ def create_app(config: Config, store: Store) -> Flask:
     def unsubscribe_help() -> tuple[str, int]:
         return page("error.html", 400, message=strings(language)["web_use_email_link"])
 
+    app.register_blueprint(signup_blueprint(config, store))  # /subscribe, /confirm/<token>
+    app.register_blueprint(webhooks_blueprint(config, store))  # /webhooks/<provider>
+    app.register_blueprint(editor_blueprint(config, store))  # /editor: the editor's desk
+    app.register_blueprint(metrics_blueprint(config, store))  # /metrics (Prometheus)
     return app
 
 

@@ -1,0 +1,154 @@
+"""Pre-send checks of a stored issue: what an editor verifies before approving (pure).
+
+Each check passes or fails with a short detail (numbers, the first culprits). They read
+the artifact that will be sent (HTML and text with their placeholders), never the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from ..models import Briefing, RenderedIssue
+from .mime import encoded_size
+from .render import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+
+GMAIL_CLIP_BYTES = 102_000  # Gmail clips a message's HTML past ~102 KB (empirical)
+SUBJECT_MAX = 90  # longer subjects are cut on phones
+# What one subscriber's unsubscribe link adds to the HTML (a signed token, ~160 characters).
+_SAMPLE_LINK = "/unsubscribe/" + "x" * 160
+
+CHECK_NAMES = ("size", "reading_time", "https_links", "alt_text", "preheader", "unsubscribe",
+               "text_part", "subject")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One pre-send check: its name (a key of CHECK_NAMES), the verdict, and why."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the issue must fit in (from [render] max_html_bytes and [newsletter])."""
+
+    public_url: str
+    max_html_bytes: int
+    reading_minutes: int
+
+
+class _Parts(HTMLParser):
+    """Links, images and visible-or-not text of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href") is not None:
+            self.links.append(values["href"] or "")
+        elif tag == "img":
+            self.images.append(values)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Parts:
+    parts = _Parts()
+    parts.feed(html)
+    parts.close()
+    return parts
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first(items: list[str], n: int = 3) -> str:
+    more = f" (+{len(items) - n})" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def presend_checks(issue: RenderedIssue, briefing: Briefing, limits: Limits) -> list[Check]:
+    """Every check of CHECK_NAMES, in that order."""
+    parts = _parse(issue.html)
+    return [
+        check_size(issue, limits),
+        check_reading_time(briefing, limits),
+        check_links(parts, limits),
+        check_alt_text(parts),
+        check_preheader(issue, parts),
+        check_unsubscribe(issue, parts),
+        check_text_part(issue, briefing, parts),
+        check_subject(issue),
+    ]
+
+
+def check_size(issue: RenderedIssue, limits: Limits) -> Check:
+    """The HTML part, as encoded in a message with one subscriber's link, under the limit."""
+    size = encoded_size(issue.html, limits.public_url.rstrip("/") + _SAMPLE_LINK)
+    limit = min(limits.max_html_bytes, GMAIL_CLIP_BYTES)
+    return Check("size", size <= limit, f"{size / 1000:.1f} KB / {limit / 1000:.0f} KB")
+
+
+def check_reading_time(briefing: Briefing, limits: Limits) -> Check:
+    ok = briefing.reading_minutes <= limits.reading_minutes
+    return Check("reading_time", ok, f"{briefing.reading_minutes} min / {limits.reading_minutes} min "
+                                     f"({briefing.word_count} words)")
+
+
+def check_links(parts: _Parts, limits: Limits) -> Check:
+    """Every link absolute https (the personal links are made from [newsletter] public_url)."""
+    base = limits.public_url.rstrip("/")
+    bad = []
+    for href in parts.links:
+        url = href.replace(UNSUBSCRIBE_PLACEHOLDER, base + "/unsubscribe/x").replace(
+            PREFERENCES_PLACEHOLDER, base + "/preferences/x")
+        if not url.startswith("https://") and not url.startswith("mailto:"):
+            bad.append(url or "(empty)")
+    detail = f"{len(parts.links)} links" if not bad else f"not https: {_first(bad)}"
+    return Check("https_links", not bad, detail)
+
+
+def check_alt_text(parts: _Parts) -> Check:
+    missing = [str(img.get("src") or "(no src)") for img in parts.images if img.get("alt") is None]
+    detail = f"{len(parts.images)} images" if not missing else f"no alt: {_first(missing)}"
+    return Check("alt_text", not missing, detail)
+
+
+def check_preheader(issue: RenderedIssue, parts: _Parts) -> Check:
+    preheader = _squash(issue.preheader)
+    ok = bool(preheader) and preheader in _squash(" ".join(parts.text))
+    return Check("preheader", ok, f"{len(preheader)} characters" if preheader else "empty")
+
+
+def check_unsubscribe(issue: RenderedIssue, parts: _Parts) -> Check:
+    in_html = UNSUBSCRIBE_PLACEHOLDER in parts.links
+    in_text = UNSUBSCRIBE_PLACEHOLDER in issue.text
+    where = [name for name, ok in (("HTML", in_html), ("text", in_text)) if not ok]
+    return Check("unsubscribe", not where, "HTML and text" if not where
+                 else f"missing from the {' and '.join(where)} part")
+
+
+def check_text_part(issue: RenderedIssue, briefing: Briefing, parts: _Parts) -> Check:
+    """Every story of the HTML part is in the text part too (headline and link)."""
+    text = _squash(issue.text)
+    links = set(parts.links)
+    shown = [i for i in (*briefing.items, *briefing.in_brief) if i.url in links]
+    missing = [i.headline for i in shown
+               if i.url not in text or _squash(i.headline) not in text]
+    detail = f"{len(shown)} stories" if not missing else f"missing: {_first(missing, 2)}"
+    return Check("text_part", bool(shown) and not missing, detail)
+
+
+def check_subject(issue: RenderedIssue) -> Check:
+    subject = issue.subject.strip()
+    ok = 0 < len(subject) <= SUBJECT_MAX
+    return Check("subject", ok, f"{len(subject)} / {SUBJECT_MAX} characters")
