@@ -54,11 +54,21 @@ def make_config(tmp_path: Path, feeds_base: str | None = None, **sections: dict[
     return config_from_dict(raw, source=str(tmp_path / "test.toml"), base_dir=tmp_path)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    yield s
-    s.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A store on each backend: every test of the store's queries runs on both."""
+    from newsletter.store import migrate
+    from newsletter.store.engine import open_engine
+    from tests.pg import database_url
+
+    with database_url(request.param, tmp_path) as url:
+        if request.param == "postgresql":  # PostgreSQL waits for `db upgrade`: do it
+            engine = open_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+        s = Store.open(url)
+        yield s
+        s.close()
 
 
 def parse_eml(path: Path) -> EmailMessage:
