@@ -11,11 +11,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import requests
 
@@ -68,10 +70,17 @@ def _parse_pool(processes: int, feeds: int) -> Executor | None:
     count = processes or os.cpu_count() or 1
     if count <= 1 or feeds < 2:
         return None
-    # forkserver: safe to start while fetching threads run (fork is not). The server
-    # imports the parser once, so each worker starts in milliseconds.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([stories_from_body.__module__])
+    if threading.active_count() == 1:
+        # No other thread (a cron run, the benchmark): fork is safe now, before the fetch
+        # threads start, and the workers start in milliseconds with everything imported.
+        # (With fork, the pool starts all its processes at the first submit, before its
+        # own manager thread.)
+        context: Any = multiprocessing.get_context("fork")
+    else:
+        # Threads around (the daemon, a web server): forkserver, safe with threads. The
+        # server imports only the parser (newsletter.feeds imports lazily), once.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([stories_from_body.__module__])
     pool = ProcessPoolExecutor(max_workers=min(count, feeds), mp_context=context)
     pool.submit(int)  # start the workers now, while the first feeds are being fetched
     return pool
@@ -95,7 +104,11 @@ def collect(store: Store, feeds: Sequence[FeedSource], *, now: datetime,
     deadline = time.monotonic() + settings.deadline
     session = make_session(settings.user_agent, settings.workers)
     limiter = HostLimiter(settings.per_host)
-    parsers = _parse_pool(settings.parse_processes, len(active))
+    # Feeds that can answer 304 probably will: then no parsing pool is started unless a
+    # body actually arrives. Feeds never fetched (or without validators) will send one.
+    expect_bodies = any(not (st := states.get(f.url)) or not (st.etag or st.last_modified)
+                        for f in active)
+    parsers = _LazyPool(settings.parse_processes, len(active), start_now=expect_bodies)
     threads = ThreadPoolExecutor(max_workers=min(settings.workers, len(active)),
                                  thread_name_prefix="fetch")
     # Fetch threads never wait for parsing: they hand bodies to the pool and move on;
@@ -138,10 +151,46 @@ def collect(store: Store, feeds: Sequence[FeedSource], *, now: datetime,
             _record(store, late, result, now)
     finally:
         threads.shutdown(wait=False, cancel_futures=True)
-        if parsers is not None:
-            parsers.shutdown(wait=False, cancel_futures=True)
+        # All parsed (the usual case): wait the few milliseconds the workers take to exit,
+        # so that no pool thread outlives the collection (the next one may then fork its
+        # workers again). After the deadline, do not wait for a stuck parse.
+        parsers.shutdown(wait=not remaining, cancel_futures=True)
         session.close()
     return result
+
+
+class _LazyPool(Executor):
+    """The parsing pool, started at once or on the first body to parse.
+
+    Falls back to parsing in the fetching thread when one process (or one core) is all
+    there is, like ``_parse_pool`` returning None.
+    """
+
+    def __init__(self, processes: int, feeds: int, *, start_now: bool) -> None:
+        self._processes, self._feeds = processes, feeds
+        self._lock = threading.Lock()
+        self._pool: Executor | None = _parse_pool(processes, feeds) if start_now else None
+        self._started = start_now
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            if not self._started:
+                self._pool, self._started = _parse_pool(self._processes, self._feeds), True
+            pool = self._pool
+        if pool is None:  # no pool worth having: parse right here
+            job: Future[Any] = Future()
+            try:
+                job.set_result(fn(*args, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller through the future
+                job.set_exception(exc)
+            return job
+        return pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            pool, self._started = self._pool, True
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,6 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u202f]+")
-
-
 def clean_text(fragment: str, *, paragraphs: bool = False) -> str:
     """Plain text from an HTML fragment: entities decoded, tags and scripts gone.
 
@@ -58,9 +55,11 @@ def clean_text(fragment: str, *, paragraphs: bool = False) -> str:
     text = fragment if plain else _strip_tags(fragment)
     if "<" in text and _MARKUP.search(text):  # markup that the feed escaped once more (&amp;lt;b&amp;gt;)
         text = _strip_tags(text)
+    # str.split() splits on every Unicode space (no-break spaces included) and is several
+    # times faster than a regular expression: this runs for every title and summary.
     if not paragraphs:
-        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+        return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n\n".join(line for line in lines if line)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, Integer, bindparam, func, insert, select, update
 
 from ..errors import StoreError
 from ..models import RenderedIssue, SourceRef, Story
@@ -107,17 +107,36 @@ class ContentQueries:
         with self.engine.begin() as conn:
             new = _insert_stories(conn, [s for r in results if r.error is None for s in r.stories],
                                   now)
+            urls = sorted({r.url for r in results})
+            known: set[str] = set()
+            for chunk in _chunks(urls, 500):
+                known.update(conn.execute(select(t.feeds.c.url)
+                                          .where(t.feeds.c.url.in_(chunk))).scalars())
+            names = {r.url: r.name for r in results}
+            if missing := [u for u in urls if u not in known]:
+                conn.execute(insert(t.feeds), [dict(url=u, name=names[u], consecutive_failures=0,
+                                                    items_seen=0) for u in missing])
+            # The usual outcome (fetched, or 304) for every feed in one executemany.
+            plain = [r for r in results if r.error is None and not r.moved_to]
+            if plain:
+                conn.execute(
+                    update(t.feeds).where(t.feeds.c.url == bindparam("u")).values(
+                        etag=bindparam("e"), last_modified=bindparam("lm"), last_success=now,
+                        consecutive_failures=0,
+                        items_seen=t.feeds.c.items_seen + bindparam("n", type_=Integer)),
+                    [{"u": r.url, "e": r.etag, "lm": r.last_modified, "n": len(r.stories)}
+                     for r in plain])
             for r in results:
-                self._ensure_feed(conn, r.url, r.name)
+                if r.error is None and not r.moved_to:
+                    continue
                 values: dict[str, Any]
                 if r.error is None:
                     values = dict(etag=r.etag, last_modified=r.last_modified, last_success=now,
                                   consecutive_failures=0,
-                                  items_seen=t.feeds.c.items_seen + len(r.stories))
-                    if r.moved_to:
-                        values.update(moved_to=r.moved_to,
-                                      note=f"moved permanently to {r.moved_to} on {now:%Y-%m-%d}: "
-                                           "update the configuration")
+                                  items_seen=t.feeds.c.items_seen + len(r.stories),
+                                  moved_to=r.moved_to,
+                                  note=f"moved permanently to {r.moved_to} on {now:%Y-%m-%d}: "
+                                       "update the configuration")
                 else:
                     values = dict(last_error=r.error, last_error_at=now,
                                   consecutive_failures=t.feeds.c.consecutive_failures + 1)

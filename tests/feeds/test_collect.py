@@ -59,3 +59,64 @@ def test_a_story_in_two_feeds_is_stored_once_with_both_sources(store: Store) -> 
         by_id.setdefault(story.id, set()).add(story.source.name)
     assert any(len(names) > 1 for names in by_id.values())
     assert len(by_id) == store.count_stories()
+
+
+def test_lazy_pool_starts_on_the_first_body_and_parses(feed_server: SampleFeedServer) -> None:
+    import threading
+
+    import requests
+
+    from newsletter.feeds.collect import _LazyPool
+    from newsletter.feeds.parse import stories_from_body
+
+    feed = sample_feeds(feed_server.base_url)[0]
+    body = requests.get(feed.url, timeout=5).content
+    pool = _LazyPool(2, 10, start_now=False)
+    assert pool._pool is None  # an all-304 run never pays for worker processes
+    results: list[int] = []
+
+    def fetch_thread() -> None:  # bodies arrive from fetching threads: forkserver then
+        results.append(len(pool.submit(stories_from_body, feed, body, {}, NOW).result().stories))
+
+    worker = threading.Thread(target=fetch_thread)
+    worker.start()
+    worker.join(timeout=60)
+    assert results and results[0] > 0
+    assert pool._pool is not None
+    assert pool._pool._mp_context.get_start_method() == "forkserver"  # type: ignore[attr-defined]
+    pool.shutdown()
+
+
+def test_a_single_threaded_collection_forks_its_parsers_and_stores_everything(
+        feed_server: SampleFeedServer, tmp_path: object) -> None:
+    import json
+    import subprocess
+    import sys
+
+    script = f"""
+import json, threading
+from datetime import datetime, UTC
+import newsletter.feeds.collect as c
+from newsletter.demo import sample_feeds
+from newsletter.feeds import CollectSettings, collect
+from newsletter.store import Store
+methods = []
+make = c._parse_pool
+def spy(processes, feeds):
+    pool = make(processes, feeds)
+    methods.append(pool._mp_context.get_start_method() if pool else None)
+    return pool
+c._parse_pool = spy
+store = Store.open("sqlite:///{tmp_path}/fork.sqlite3")
+alone = threading.active_count() == 1
+result = collect(store, sample_feeds("{feed_server.base_url}")[:8],
+                 now=datetime(2026, 11, 27, 5, tzinfo=UTC),
+                 settings=CollectSettings(user_agent="t", workers=4, parse_processes=2))
+print(json.dumps({{"alone": alone, "methods": methods, "ok": len(result.ok),
+                   "stored": store.count_stories(), "new": result.new_stories}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got["alone"] and got["methods"] == ["fork"]
+    assert got["ok"] == 8 and got["stored"] == got["new"] > 0

@@ -62,3 +62,8 @@ def test_entry_without_title_or_link_is_skipped_and_missing_date_is_first_seen()
                            NOW) is None
     story = normalise_entry(_entry("<item><title>Sans date</title></item>"), FEED, None, NOW)
     assert story is not None and story.published == NOW
+
+
+def test_clean_text_collapses_every_kind_of_space() -> None:
+    assert clean_text(" 12\u00a0000\u202f€ \t de\r\nplus\u2009encore ") == "12 000 € de plus encore"
+    assert clean_text("<p>Un\u00a0 deux</p>\n<p> trois </p>", paragraphs=True) == "Un deux\n\ntrois"
