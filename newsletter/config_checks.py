@@ -141,8 +141,8 @@ def _check_signup(c: Config) -> None:
     if s.pending_days * 24 < s.confirm_hours:
         raise ConfigError(f"{c.source}: [signup] pending_days must cover confirm_hours "
                           "(a sign-up is not purged while its link still works)")
-    if s.proxy_hops < 0:
-        raise ConfigError(f"{c.source}: [signup] proxy_hops must not be negative")
+    if c.web.proxy_hops < 0:
+        raise ConfigError(f"{c.source}: [web] proxy_hops must not be negative")
 
 
 def _check_editor(c: Config) -> None:

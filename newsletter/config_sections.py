@@ -200,6 +200,7 @@ class SecuritySection:
 class WebSection:
     host: str = "127.0.0.1"
     port: int = 8025
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,6 @@ class SignupSection:
     per_ip: int = 10  # sign-ups accepted per IP address per window (then 429)
     per_address: int = 3  # confirmation emails per address per window (then silence)
     csrf_minutes: int = 120  # a form may be submitted this long after it was shown
-    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted
 
 
 @dataclass(frozen=True)

@@ -29,19 +29,10 @@ from ..pipeline import utc_now
 from ..signup import HONEYPOT_FIELD, Signups, Visitor, known_sections, read_form
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE
+from .client import client_ip
 
 COOKIE = "nl_signup"
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def client_ip(proxy_hops: int) -> str:
-    """The visitor's IP: the TCP peer, or the address the trusted proxies saw."""
-    if proxy_hops:
-        hops = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")
-                if p.strip()]
-        if len(hops) >= proxy_hops:
-            return hops[-proxy_hops][:64]
-    return request.remote_addr or "unknown"
 
 
 def page_language(default: str, preferred: str | None = None) -> str:
@@ -114,7 +105,7 @@ def signup_blueprint(config: Config, store: Store,
         t = strings(language)
         if not csrf_ok():
             return notice(language, t["signup_bad_form"], 400)
-        visitor = Visitor(client_ip(s.proxy_hops), request.user_agent.string[:500])
+        visitor = Visitor(client_ip(config.web.proxy_hops), request.user_agent.string[:500])
         if request.form.get(HONEYPOT_FIELD):
             accepted = signups.submit(None, visitor, utc_now())
         else:

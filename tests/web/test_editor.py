@@ -192,3 +192,23 @@ def test_preview_frame_forces_the_scheme_and_is_locked_down(tmp_path: Path) -> N
     assert b"NL__UNSUBSCRIBE" not in dark.data
     assert "default-src 'none'" in dark.headers["Content-Security-Policy"]
     assert client.get(f"/editor/issue/{DAY}").headers["X-Frame-Options"] == "DENY"
+
+
+def test_behind_a_proxy_one_visitors_failures_do_not_lock_out_the_others(tmp_path: Path) -> None:
+    config = make_config(tmp_path, newsletter={"language": "en", "public_url": "http://localhost"},
+                         editor={"max_login_failures": 2}, web={"proxy_hops": 1})
+    store = Store.open(config.database_url)
+    add_editor(store, "amina", PASSWORD, "amina@example.org", NOW)
+    client = create_app(config, store).test_client()
+
+    def attempt(password: str, name: str, ip: str) -> int:
+        token = csrf_of(client.get("/editor/login").data)
+        return client.post("/editor/login", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                           headers={"X-Forwarded-For": ip},
+                           data={"username": name, "password": password, "csrf": token}
+                           ).status_code
+
+    for ghost in ("ghost1", "ghost2", "ghost3"):  # an attacker guessing names, one address
+        attempt("wrong wrong", ghost, "203.0.113.9")
+    assert attempt(PASSWORD, "amina", "203.0.113.9") == 429  # the attacker's address is locked
+    assert attempt(PASSWORD, "amina", "198.51.100.7") == 302  # the editor, same proxy: logs in

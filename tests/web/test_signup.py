@@ -31,9 +31,9 @@ from tests.conftest import SECRET, make_config, parse_eml
 class Site:
     """One app on a fresh store, and helpers to walk its sign-up pages."""
 
-    def __init__(self, tmp_path: Path, **signup: Any) -> None:
+    def __init__(self, tmp_path: Path, web: dict[str, Any] | None = None, **signup: Any) -> None:
         self.tmp_path = tmp_path
-        self.config: Config = make_config(tmp_path, signup=signup,
+        self.config: Config = make_config(tmp_path, signup=signup, web=web or {},
                                           sections={"Sport": 1.0, "Tech": 1.0})
         self.store = Store.open(self.config.database_url)
         self.app: Flask = create_app(self.config, self.store)
@@ -269,7 +269,7 @@ def test_pending_sign_up_again_refreshes_the_consent_evidence(site: Site) -> Non
 
 def test_forwarded_for_is_trusted_only_when_configured(tmp_path: Path) -> None:
     for hops, expected in ((0, "10.0.0.5"), (1, "203.0.113.77")):
-        site = Site(tmp_path / str(hops), proxy_hops=hops)
+        site = Site(tmp_path / str(hops), web={"proxy_hops": hops})
         csrf = site.form()
         site.client.post("/subscribe", environ_base={"REMOTE_ADDR": "10.0.0.5"},
                          headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.77"},

@@ -15,6 +15,7 @@ from ...config import Config
 from ...desk.accounts import keyed, log_in, same, token_hash
 from ...pipeline import utc_now
 from ...store import Store
+from ..client import client_ip
 
 SESSION_COOKIE = "nl_editor"
 LOGIN_COOKIE = "nl_editor_login"  # a nonce the login form's CSRF token is bound to
@@ -29,6 +30,7 @@ class Auth:
         self.store = store
         self.secret = config.secret()
         self.secure = config.newsletter.public_url.startswith("https://")
+        self.proxy_hops = config.web.proxy_hops
 
     def set_cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
         response.set_cookie(name, value, max_age=max_age, path=PATH, secure=self.secure,
@@ -86,7 +88,7 @@ def add_login_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> Non
             else:
                 e = auth.config.editor
                 result = log_in(auth.store, auth.secret, request.form.get("username", ""),
-                                request.form.get("password", ""), request.remote_addr or "-",
+                                request.form.get("password", ""), client_ip(auth.proxy_hops),
                                 now=utc_now(), session_hours=e.session_hours,
                                 max_failures=e.max_login_failures)
                 if result.token:
