@@ -56,15 +56,21 @@ class LedgerQueries:
                              updated_at=now)
                         for sid in new
                     ])
+                taken = []
                 for sid in again:
-                    conn.execute(update(t.deliveries).where(
+                    # Conditional: a worker (send --worker) or another sender may have
+                    # claimed the row since it was read; only a row still pending or
+                    # deferred is ours, and the row count says whether it was.
+                    result = conn.execute(update(t.deliveries).where(
                         c.issue_date == issue_date, c.subscriber_id == sid, c.status.in_(retryable)
                     ).values(status=DeliveryStatus.SENDING.value, message_id=message_ids[sid],
                              updated_at=now, attempts=c.attempts + 1))
+                    if result.rowcount == 1:
+                        taken.append(sid)
         except IntegrityError:
             # Another sender claimed some of these rows meanwhile: claim one by one.
             return {sid for sid, mid in claims if self.claim_deliveries(issue_date, [(sid, mid)], now)}
-        return set(new) | set(again)
+        return set(new) | set(taken)
 
     def record_deliveries(self, issue_date: date, results: Iterable[tuple[int, DeliveryStatus, str]],
                           now: datetime) -> None:

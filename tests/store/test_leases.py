@@ -119,3 +119,28 @@ def test_concurrent_claimers_never_share_a_row(store: Store) -> None:
     everything = [sid for mine in taken.values() for sid in mine]
     assert sorted(everything) == ids  # every row once, none twice
     assert len(taken) == 8
+
+
+def test_send_and_a_worker_racing_for_a_pending_row_never_both_get_it(store: Store) -> None:
+    """`send` reads the row as pending; a worker claims it before `send` updates it."""
+    from sqlalchemy import event
+
+    ids = subscribers(store, 3)
+    store.prepare_deliveries(DAY, NOW)
+    worker = Store.open(store.engine.url.render_as_string(hide_password=False))
+    raced: list[list[int]] = []
+
+    def after(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not raced and statement.lstrip().upper().startswith("SELECT") and \
+                "deliveries.status" in statement and "lease" not in statement:
+            raced.append(worker.claim_deliveries_batch(DAY, "w1", 3, NOW, LEASE, 2))
+
+    event.listen(store.engine, "after_cursor_execute", after)
+    try:
+        mine = store.claim_deliveries(DAY, [(i, f"<m{i}@x>") for i in ids], NOW)
+    finally:
+        event.remove(store.engine, "after_cursor_execute", after)
+        worker.close()
+    assert raced == [ids]  # the worker won every row between the read and the update
+    assert mine == set()  # so `send` hands none of them over
+    assert store.delivery_counts(DAY) == {"claimed": 3}
