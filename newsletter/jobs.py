@@ -93,6 +93,17 @@ def build_job(config: Config, store: Store, clock: Clock = pipeline.utc_now) -> 
 
 def _collect_and_build(config: Config, store: Store, day: date, clock: Clock,
                        report: Report) -> str:
+    """Collect and build under the "build" lock: at the cut-off the build job and a send
+    round (local delivery) may both find no issue; only one builds, the other waits."""
+    with pipeline.held_lock(store, "build", clock):
+        if store.issue_status(day, config.newsletter.language) is not None:
+            report["notes"].append(f"the {day} issue was built meanwhile: left as it is")
+            return "ok"
+        return _collect_and_build_locked(config, store, day, clock, report)
+
+
+def _collect_and_build_locked(config: Config, store: Store, day: date, clock: Clock,
+                              report: Report) -> str:
     result = pipeline.collect_stage(config, store, issue_date=day, clock=clock)
     report.update(feeds_ok=len(result.ok) + len(result.not_modified),
                   feeds_failed=[{"url": u, "reason": r} for u, r in result.failed])

@@ -9,6 +9,7 @@ import email.message
 import email.policy
 import functools
 import json
+import logging
 import os
 import socket
 import threading
@@ -47,6 +48,8 @@ from .tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 
 Clock = Callable[[], datetime]
 
+
+log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -287,10 +290,12 @@ LOCK_TTL = timedelta(minutes=5)
 
 @contextlib.contextmanager
 def held_lock(store: Store, name: str, clock: Clock = utc_now,
-              ttl: timedelta = LOCK_TTL) -> Iterator[str]:
+              ttl: timedelta = LOCK_TTL, lost: threading.Event | None = None) -> Iterator[str]:
     """Hold a lock in the store while the block runs, renewed in the background.
 
-    A holder that dies stops renewing; its lock is taken over once it expires.
+    A holder that dies stops renewing; its lock is taken over once it expires. If a
+    renewal finds the lock taken (this process was stalled past the expiry) or cannot
+    reach the store, ``lost`` is set, so the work can stop before its next step.
     """
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     holder = store.acquire_lock(name, owner, clock(), ttl)
@@ -304,7 +309,15 @@ def held_lock(store: Store, name: str, clock: Clock = utc_now,
 
     def renew() -> None:
         while not stop.wait(ttl.total_seconds() / 3):
-            store.acquire_lock(name, owner, clock(), ttl)
+            try:
+                taken_by = store.acquire_lock(name, owner, clock(), ttl)
+            except NewsletterError:
+                taken_by = "unknown (the store could not be reached)"
+            if taken_by is not None:
+                log.error("lost the %s lock to %s: stopping", name, taken_by)
+                if lost is not None:
+                    lost.set()
+                return
 
     renewer = threading.Thread(target=renew, name=f"lock-{name}", daemon=True)
     renewer.start()
@@ -373,9 +386,28 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
         return factories[language]
 
     hold = delivery_hold(config, issue_date, clock, force=force) if local else None
-    with held_lock(store, "send", clock):
-        return _send_locked(config, store, issue_date, factory, clock, sender, progress, sleep,
-                            stop, hold)
+    stop = stop or threading.Event()
+    lost = threading.Event()
+    lock_lost = _Either(stop, lost)
+    with held_lock(store, "send", clock, lost=lost):
+        result = _send_locked(config, store, issue_date, factory, clock, sender, progress,
+                              sleep, lock_lost, hold)
+    if lost.is_set():
+        raise LockBusy("this send lost its lock (stalled past its expiry, or the store was "
+                       "unreachable): it stopped after the chunk under way",
+                       hint="run again: the ledger resumes where it stopped")
+    return result
+
+
+class _Either(threading.Event):
+    """Set when either of two events is: the dispatch loop's stop (SIGTERM or lock lost)."""
+
+    def __init__(self, first: threading.Event, second: threading.Event) -> None:
+        super().__init__()
+        self._events = (first, second)
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self._events)
 
 
 def _send_locked(config: Config, store: Store, issue_date: date,

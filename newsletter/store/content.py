@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Integer, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import StoreError
 from ..models import RenderedIssue, SourceRef, Story
@@ -181,12 +182,20 @@ class ContentQueries:
         with self.engine.begin() as conn:
             status = conn.execute(select(t.issues.c.status).where(key)).scalar()
             if status is None:
-                conn.execute(insert(t.issues).values(
-                    issue_date=issue.issue_date, language=issue.language, status="draft", **values
-                ))
-            elif status == "draft":
-                conn.execute(update(t.issues).where(key).values(**values))
-            else:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(t.issues).values(
+                            issue_date=issue.issue_date, language=issue.language,
+                            status="draft", **values))
+                    return
+                except IntegrityError:
+                    status = "draft"  # built by someone else meanwhile: replace it if draft
+            # Only a draft is replaced: the status is checked by the update itself, so a
+            # send that began since the read above keeps the issue it is sending.
+            done = conn.execute(update(t.issues).where(key, t.issues.c.status == "draft")
+                                .values(**values)).rowcount
+            if not done:
+                status = conn.execute(select(t.issues.c.status).where(key)).scalar()
                 raise StoreError(
                     f"the {issue.issue_date} issue is already {status}; it is not rebuilt"
                 )
