@@ -425,7 +425,10 @@ def _send_locked(config: Config, store: Store, issue_date: date,
     finally:
         sender.close()
     counts = store.delivery_counts(issue_date)
-    if not result.not_due and not any(counts.get(k) for k in ("sending", "pending", "deferred")):
+    # Interrupted (SIGTERM, lost lock): subscribers not reached yet have no ledger row,
+    # so the counts cannot tell; the issue stays "sending" for the next round to finish.
+    if not result.interrupted and not result.not_due and \
+            not any(counts.get(k) for k in ("sending", "pending", "deferred")):
         store.set_issue_status(issue_date, "sent")
     return result
 

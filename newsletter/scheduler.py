@@ -29,6 +29,8 @@ from apscheduler.events import EVENT_JOB_MISSED, JobEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from . import jobs, pipeline
@@ -60,7 +62,7 @@ class DaemonScheduler(BackgroundScheduler):  # type: ignore[misc]
 class PlannedJob:
     id: str
     name: str
-    trigger: CronTrigger
+    trigger: BaseTrigger
 
 
 def planned_jobs(config: Config) -> list[PlannedJob]:
@@ -80,8 +82,22 @@ def planned_jobs(config: Config) -> list[PlannedJob]:
         send = PlannedJob("send", f"send round every {s.send_every_minutes} min (local time)",
                           CronTrigger(minute=f"*/{s.send_every_minutes}", timezone=tz))
     else:
-        send = PlannedJob("send", f"send at {s.send_at}",
-                          CronTrigger(hour=send_at.hour, minute=send_at.minute, timezone=tz))
+        # From send_at, a round every send_every_minutes while the send window is open
+        # (until midnight without one): the first sends the issue; the next ones resume a
+        # send that was interrupted (SIGTERM, a crash, a lost lock) and do nothing once
+        # the issue is sent.
+        every = s.send_every_minutes
+        window = config.delivery.send_window_hours
+        span = 23 - send_at.hour if not window else min(23, int(window + send_at.minute / 60))
+        later = [str((send_at.hour + k) % 24) for k in range(1, span + 1)]
+        trigger: BaseTrigger = CronTrigger(hour=send_at.hour,
+                                           minute=f"{send_at.minute}-59/{every}", timezone=tz)
+        if later:
+            trigger = OrTrigger([trigger, CronTrigger(hour=",".join(later),
+                                                      minute=f"{send_at.minute % every}/{every}",
+                                                      timezone=tz)])
+        send = PlannedJob("send", f"send at {s.send_at}, then resume rounds every {every} min",
+                          trigger)
     return [*planned, send]
 
 

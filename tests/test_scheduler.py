@@ -64,7 +64,10 @@ def test_a_restart_keeps_one_job_per_id_with_the_right_next_run(tmp_path: Path) 
     now = datetime.now(UTC)
     before = {job.id: job.next_run_time for job in first.get_jobs()}
     first.shutdown()
-    assert before["send"] == next_local(7, 15, now)
+    # send: 07:15, then resume rounds every 15 minutes until midnight (no send window)
+    fire = before["send"].astimezone(PARIS)
+    assert fire > now and (fire.hour, fire.minute) >= (7, 15) and fire.minute % 15 == 0
+    assert fire - now <= timedelta(minutes=15) or (fire.hour, fire.minute) == (7, 15)
     assert before["build"] == next_local(6, 0, now)
 
     again = start_scheduler(config, echo=lambda _m: None, paused=True)
@@ -83,7 +86,8 @@ def test_a_restart_keeps_one_job_per_id_with_the_right_next_run(tmp_path: Path) 
     jobs = {job.id: job.next_run_time for job in fourth.get_jobs()}
     fourth.shutdown()
     assert sorted(jobs) == ["build", "collect", "send"] and "removed job daily-run" in notes
-    assert jobs["send"] == next_local(8, 5, datetime.now(UTC))
+    moved_fire = jobs["send"].astimezone(PARIS)  # 08:05, then every 15 min: :05 :20 :35 :50
+    assert moved_fire.minute % 15 == 5 and (moved_fire.hour, moved_fire.minute) >= (8, 5)
     assert jobs["build"] == before["build"]
     assert len(store.scheduled_jobs() or []) == 3  # never doubled
     # `status` reads the same next run times
@@ -145,7 +149,9 @@ def test_a_run_missed_beyond_the_grace_time_is_skipped_and_reported(tmp_path: Pa
 def test_status_computes_next_runs_from_the_config_without_a_daemon(tmp_path: Path) -> None:
     now = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)  # 07:30 in Paris
     runs = dict(next_runs(paris_config(tmp_path), now))
-    assert runs["send"] == datetime(2026, 11, 28, 7, 15, tzinfo=PARIS)
+    assert runs["send"] == datetime(2026, 11, 27, 7, 30, tzinfo=PARIS)  # a resume round
+    late = dict(next_runs(paris_config(tmp_path), datetime(2026, 11, 27, 22, 50, tzinfo=UTC)))
+    assert late["send"] == datetime(2026, 11, 28, 7, 15, tzinfo=PARIS)  # none after midnight
     assert runs["collect"] == datetime(2026, 11, 28, 3, 0, tzinfo=PARIS)
 
 
@@ -165,3 +171,27 @@ def test_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert "SIGTERM" in out and "scheduler stopped" in out
     assert time.monotonic() - started < 20
+
+
+def test_a_later_send_round_resumes_an_interrupted_send(tmp_path: Path) -> None:
+    import threading
+
+    from newsletter import jobs, pipeline
+    from newsletter.models import RenderedIssue
+
+    config = paris_config(tmp_path)
+    store = Store.open(config.database_url)
+    day = datetime(2026, 11, 27).date()
+    at_send = datetime(2026, 11, 27, 7, 15, tzinfo=PARIS)
+    store.save_issue(RenderedIssue(issue_date=day, language="fr", subject="s", preheader="p",
+                                   html="<p>NL__UNSUBSCRIBE_URL__NL</p>",
+                                   text="NL__UNSUBSCRIBE_URL__NL"), {}, at_send)
+    for i in range(3):
+        store.add_subscriber(f"r{i}@example.org", now=at_send)
+    stopped = threading.Event()
+    stopped.set()  # SIGTERM arrived before the first chunk
+    first = pipeline.send_stage(config, store, day, clock=lambda: at_send, stop=stopped)
+    assert first.interrupted and first.sent == 0
+    report = jobs.send_due(config, store, clock=lambda: at_send + timedelta(minutes=15))
+    assert report["messages_sent"] == 3, report
+    assert store.issue_status(day, "fr") == "sent"
