@@ -6,6 +6,7 @@ whether or not an email is sent, so timing tells nothing about the address eithe
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -59,7 +60,8 @@ class ConfirmationMailer:
         self._queue: queue.Queue[ConfirmationRequest] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.results: list[DeliveryResult] = []
+        # The latest outcomes only (a long-running server sends many): for tests and logs.
+        self.results: collections.deque[DeliveryResult] = collections.deque(maxlen=1000)
 
     def __call__(self, request: ConfirmationRequest) -> None:
         with self._lock:

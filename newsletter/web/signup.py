@@ -60,6 +60,8 @@ def signup_blueprint(config: Config, store: Store,
     sections = known_sections(config)
     s = config.signup
     default = config.newsletter.language
+    # Behind a TLS-terminating proxy the request looks like http: the public URL decides.
+    secure_cookies = config.newsletter.public_url.startswith("https://")
 
     def page(template: str, language: str, status: int = 200, **context: Any) -> Response:
         html = render_template(template, t=strings(language), language=language,
@@ -84,7 +86,7 @@ def signup_blueprint(config: Config, store: Store,
                         intro=t["signup_intro"].format(minutes=config.newsletter.reading_minutes),
                         consent=t["signup_consent"].format(name=config.newsletter.name))
         response.set_cookie(COOKIE, nonce, max_age=s.csrf_minutes * 60, path="/",
-                            secure=request.is_secure, httponly=True, samesite="Lax")
+                            secure=secure_cookies, httponly=True, samesite="Lax")
         return response
 
     def csrf_ok() -> bool:

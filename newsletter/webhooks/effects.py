@@ -51,6 +51,8 @@ def decide(kind: str, status: str | None, soft_days: int, soft_limit: int) -> Ef
         return Effect("complained" if changes else None, suppress="complained",
                       label="suppressed" if changes else _unchanged(status))
     if status is None:
+        if kind == HARD_BOUNCE:  # a dead address: a later import must not bring it in
+            return Effect(suppress="bounced", label="unknown address: suppressed")
         return Effect(label="unknown address")
     if status in LEFT:
         return Effect(label=_unchanged(status))

@@ -176,9 +176,20 @@ def test_the_same_event_twice_has_one_effect(h: Harness, provider: str) -> None:
 @pytest.mark.parametrize("provider", ALL)
 def test_an_event_for_an_unknown_address_is_recorded(h: Harness, provider: str) -> None:
     answer = h.send(provider, "hard", email="stranger@example.net")
-    assert answer.status_code == 200 and answer.json["effects"] == {"unknown address": 1}
-    assert [e["effect"] for e in h.events()] == ["unknown address"]
+    label = "unknown address: suppressed"  # a dead address is kept off any later import
+    assert answer.status_code == 200 and answer.json["effects"] == {label: 1}
+    assert [e["effect"] for e in h.events()] == [label]
     assert h.status() == "active"
+
+
+def test_a_hard_bounce_for_an_unknown_address_blocks_a_later_import(
+        h: Harness, tmp_path: Path) -> None:
+    assert h.send("mailgun", "hard", email="Gone@Example.net").status_code == 200
+    csv = tmp_path / "list.csv"
+    csv.write_text("email,name\ngone@example.net,Gone\nnew@example.net,New\n", encoding="utf-8")
+    report = import_csv(h.store, csv, now=NOW, secret=SECRET.encode())
+    assert report.added == ["new@example.net"]
+    assert [email for email, _ in report.refused] == ["gone@example.net"]
 
 
 @pytest.mark.parametrize("provider", [p for p in ALL if p != "ses"])
