@@ -19,7 +19,7 @@ from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from .editor import editor_blueprint
 from .metrics import metrics_blueprint
-from .signup import signup_blueprint
+from .signup import page_language, signup_blueprint
 from .webhooks import webhooks_blueprint
 
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
@@ -32,9 +32,14 @@ def create_app(config: Config, store: Store) -> Flask:
     tokens = Tokens(config.secret())
     language = config.newsletter.language
 
-    def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-        t = strings(language)
-        return render_template(template, t=t, language=language, name=config.newsletter.name,
+    def page(template: str, status: int = 200, lang: str | None = None,
+             message_key: str | None = None, **context: Any) -> tuple[str, int]:
+        """A page in the subscriber's language (``lang``), else the browser's, else ours."""
+        chosen = page_language(language, lang)
+        t = strings(chosen)
+        if message_key:
+            context["message"] = t[message_key]
+        return render_template(template, t=t, language=chosen, name=config.newsletter.name,
                                **context), status
 
     @app.get("/healthz")
@@ -60,16 +65,16 @@ def create_app(config: Config, store: Store) -> Flask:
     def unsubscribe(token: str) -> tuple[str, int]:
         try:
             subscriber_id = tokens.read(UNSUBSCRIBE, token, max_age=UNSUBSCRIBE_MAX_AGE)
-        except TokenError as exc:
-            return page("error.html", 400, message=exc.message)
+        except TokenError:
+            return page("error.html", 400, message_key="web_link_expired")
         subscriber = store.get_subscriber(subscriber_id)
         if subscriber is None:
-            return page("error.html", 400, message=strings(language)["web_invalid_link"])
+            return page("error.html", 400, message_key="web_invalid_link")
         if request.method == "GET":  # never changes state: mail scanners follow links
-            return page("unsubscribe.html", token=token, done=False)
+            return page("unsubscribe.html", lang=subscriber.language, token=token, done=False)
         if subscriber.status == "active":
             store.set_subscriber_status(subscriber.id, "unsubscribed", utc_now())
-        return page("unsubscribe.html", token=token, done=True)
+        return page("unsubscribe.html", lang=subscriber.language, token=token, done=True)
 
     def csrf_for(token: str) -> str:
         return hmac.new(config.secret(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
@@ -78,15 +83,15 @@ def create_app(config: Config, store: Store) -> Flask:
     def preferences(token: str) -> tuple[str, int]:
         try:
             subscriber_id = tokens.read(PREFERENCES, token)
-        except TokenError as exc:
-            return page("error.html", 400, message=exc.message)
+        except TokenError:
+            return page("error.html", 400, message_key="web_link_expired")
         current = store.subscriber_preferences(subscriber_id)
         if current is None or current["status"] != "active":
-            return page("error.html", 400, message=strings(language)["web_invalid_link"])
+            return page("error.html", 400, message_key="web_invalid_link")
         saved, problem = False, None
         if request.method == "POST":
             if not hmac.compare_digest(request.form.get("csrf", ""), csrf_for(token)):
-                return page("error.html", 400, message=strings(language)["web_invalid_link"])
+                return page("error.html", 400, message_key="web_invalid_link")
             chosen = request.form.get("language") or None
             zone = (request.form.get("timezone") or "").strip() or None
             sections = ",".join(p.strip() for p in request.form.get("sections", "").split(",")
@@ -100,12 +105,13 @@ def create_app(config: Config, store: Store) -> Flask:
                                       timezone=zone, now=utc_now())
                 current = store.subscriber_preferences(subscriber_id) or current
                 saved = True
-        return page("preferences.html", 400 if problem else 200, prefs=current, saved=saved,
+        return page("preferences.html", 400 if problem else 200, lang=current["language"],
+                    prefs=current, saved=saved,
                     problem=problem, csrf=csrf_for(token), languages=LANGUAGES)
 
     @app.get("/unsubscribe")
     def unsubscribe_help() -> tuple[str, int]:
-        return page("error.html", 400, message=strings(language)["web_use_email_link"])
+        return page("error.html", 400, message_key="web_use_email_link")
 
     app.register_blueprint(signup_blueprint(config, store))  # /subscribe, /confirm/<token>
     app.register_blueprint(webhooks_blueprint(config, store))  # /webhooks/<provider>

@@ -87,3 +87,18 @@ def test_preferences_page_changes_language_with_csrf(setup) -> None:  # type: ig
     assert ok.status_code == 200 and store.get_subscriber(1).language == "en"
     assert store.subscriber_preferences(1)["sections"] == "Sport,Tech"  # type: ignore[index]
     assert client.get(f"/preferences/{token()}").status_code == 400  # an unsubscribe token
+
+
+def test_pages_speak_the_subscribers_language(setup) -> None:  # type: ignore[no-untyped-def]
+    from newsletter.tokens import PREFERENCES
+
+    client, store, _ = setup
+    sid, _ = store.add_subscriber("en@example.org", language="en", now=NOW)
+    unsubscribe = client.get(f"/unsubscribe/{token(sid=sid)}")
+    assert b'lang="en"' in unsubscribe.data and b"Unsubscribe" in unsubscribe.data
+    prefs = client.get(f"/preferences/{token(PREFERENCES, sid)}")
+    assert b'lang="en"' in prefs.data
+    french = client.get(f"/unsubscribe/{token()}")  # no language chosen: the newsletter's
+    assert b'lang="fr"' in french.data
+    bad = client.get("/unsubscribe/not-a-token", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert bad.status_code == 400 and b"Nothing was changed" in bad.data
