@@ -241,8 +241,15 @@ def _revision(conn: Connection, issue_date: date, language: str) -> int:
 
 def _check_editable(conn: Connection, issue_date: date, language: str,
                     expected_revision: int | None) -> None:
-    status = conn.execute(select(t.issues.c.status).where(
-        _issue_key(t.issues, issue_date, language))).scalar()
+    # A no-op write first: it takes the issue row's lock (PostgreSQL) or the database's
+    # write lock (SQLite) for the rest of the transaction, so two edits, or an edit and
+    # an approval, cannot both pass the revision check below and both apply.
+    key = _issue_key(t.issues, issue_date, language)
+    if conn.execute(update(t.issues).where(key, t.issues.c.status == "draft")
+                    .values(status="draft")).rowcount:
+        status: str | None = "draft"
+    else:
+        status = conn.execute(select(t.issues.c.status).where(key)).scalar()
     if status is None:
         raise EditRefused(f"no {language} issue of {issue_date} is stored")
     if status != "draft":
