@@ -8,7 +8,6 @@ keys), not at every run. Alerting never fails a run: its own problems are logged
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -51,10 +50,21 @@ def run_alerts(config: Config, store: Store, *, command: str, issue_date: date |
                             {"issue_date": day, "command": command}))
     elif outcome == "error":
         message = error.message if error else "; ".join(report.get("notes", [])[-1:])
-        digest = hashlib.sha256(message.encode()).hexdigest()[:12]
-        alerts.append(Alert(f"run-failed:{command}:{day}:{digest}", "run_failed",
+        # Keyed by the kind of error, not its text: a message that varies (a count, a
+        # time) must not alert again at every round of the same day.
+        kind = type(error).__name__ if error else "error"
+        alerts.append(Alert(f"run-failed:{command}:{day}:{kind}", "run_failed",
                             f"{command} failed for the {day} issue", message,
                             {"issue_date": day, "command": command}))
+    elif outcome == "failed" and command == "send" and report.get("messages_failed"):
+        # Messages refused or left undelivered (feeds have their own streak alerts).
+        alerts.append(Alert(f"send-failures:{day}", "run_failed",
+                            f"send: {report['messages_failed']} message(s) of the {day} issue "
+                            "not delivered",
+                            "see `newsletter status` for the ledger counts; "
+                            "`newsletter send --resend-failed` retries the permanent failures",
+                            {"issue_date": day, "command": command,
+                             "messages_failed": report["messages_failed"]}))
     alerts += feed_alerts(config, store)
     return alerts
 

@@ -327,3 +327,24 @@ def test_the_daemons_send_round_waits_for_a_cron_run_holding_the_lock(tmp_path: 
     assert store.last_runs(1)[0]["outcome"] == "busy"
     store.release_lock("send", "cron-host:4242:beef")
     assert jobs.send_due(config, store)["messages_sent"] == 1
+
+
+def test_run_alerts_for_send_failures_and_varying_errors_go_once_a_day(tmp_path: Path) -> None:
+    from datetime import date
+
+    from newsletter.alerts import run_alerts
+    from newsletter.errors import DeliveryError
+
+    config = make_config(tmp_path)
+    store = Store.open(config.database_url)
+    day = date(2026, 11, 29)
+    failed = run_alerts(config, store, command="send", issue_date=day, outcome="failed",
+                        report={"messages_failed": 3, "notes": []})
+    assert [a.key for a in failed] == ["send-failures:2026-11-29"]
+    keys = {a.key for n in (1, 2) for a in run_alerts(
+        config, store, command="send", issue_date=day, outcome="error", report={"notes": []},
+        error=DeliveryError(f"relay refused after {n} tries"))}
+    assert keys == {"run-failed:send:2026-11-29:DeliveryError"}  # not one per wording
+    quiet = run_alerts(config, store, command="collect", issue_date=day, outcome="failed",
+                       report={"notes": []})
+    assert quiet == []  # a failing feed alerts through its own streak, not every collect
