@@ -28,6 +28,7 @@ from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
 from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .delivery import DispatchResult, Sender, dispatch, make_sender
+from .delivery.dispatch import LATE_DETAIL
 from .demo import SAMPLE_DATE, SampleFeedServer
 from .desk import approval_gate, editors_hold, note_rebuilt
 from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
@@ -375,6 +376,8 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
             "not sent", hint="newsletter send --force sends it anyway")
     if resend_failed:
         store.requeue_failed(issue_date, clock())
+    elif force and local:  # --force: those recorded as past their window go too
+        store.requeue_failed(issue_date, clock(), detail=LATE_DETAIL)
     main = message_factory(config, stored_issue(config, store, issue_date))
     factories: dict[str | None, MessageFactory] = {config.newsletter.language: main}
 

@@ -17,6 +17,7 @@ from ..store import Store
 from .base import Sender
 
 _RETRYABLE = (None, DeliveryStatus.PENDING, DeliveryStatus.DEFERRED)
+LATE_DETAIL = "past the send window: not sent"  # the ledger detail of a late subscriber
 
 
 @dataclass
@@ -58,7 +59,8 @@ def dispatch(
     Deferred deliveries (4xx, 429…) are tried again up to ``retries`` times in this run,
     after ``backoff`` seconds, doubling, with jitter. ``factories(language)`` gives the
     message factory for a subscriber's language. ``hold(subscriber)`` (local-time delivery)
-    keeps back those not due yet ("not_due") or past their window ("late"): no ledger row.
+    keeps back those not due yet ("not_due": no ledger row, a later round sends them) and
+    those past their window ("late": a failed ledger row, so that they are counted once).
     """
     result = DispatchResult()
     final = _Tally()
@@ -68,7 +70,9 @@ def dispatch(
         todo = [s for s in batch if ledger.get(s.id) in _RETRYABLE]
         result.skipped += len(batch) - len(todo)
         if hold is not None:
-            todo = _held_back(todo, hold, result)
+            todo, late = _held_back(todo, hold, result)
+            if late:  # recorded once, as failed: later rounds skip them (no alert flood)
+                _record_late(store, issue_date, late, clock())
         result.skipped += _send(store, sender, factories, issue_date, todo, clock, final, stop)
         if progress:
             progress(len(batch))
@@ -118,16 +122,27 @@ class _Tally:
 
 
 def _held_back(subscribers: list[Subscriber], hold: Callable[[Subscriber], str | None],
-               result: DispatchResult) -> list[Subscriber]:
-    """The subscribers due now; the others are counted as not due or late."""
-    due = []
+               result: DispatchResult) -> tuple[list[Subscriber], list[Subscriber]]:
+    """(the subscribers due now, those past their send window); counts not due and late."""
+    due, late = [], []
     for subscriber in subscribers:
         reason = hold(subscriber)
         if reason is None:
             due.append(subscriber)
-        else:
-            setattr(result, reason, getattr(result, reason) + 1)
-    return due
+            continue
+        setattr(result, reason, getattr(result, reason) + 1)
+        if reason == "late":
+            late.append(subscriber)
+    return due, late
+
+
+def _record_late(store: Store, issue_date: date, late: Sequence[Subscriber],
+                 now: datetime) -> None:
+    """A ledger row, failed, for each subscriber whose send window closed before their turn
+    (`send --resend-failed --force` sends them anyway)."""
+    taken = store.claim_deliveries(issue_date, [(s.id, "") for s in late], now)
+    store.record_deliveries(issue_date, [(sid, DeliveryStatus.FAILED, LATE_DETAIL)
+                                         for sid in taken], now)
 
 
 def _send(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],

@@ -85,13 +85,16 @@ class LedgerQueries:
         with self.engine.begin() as conn:
             conn.execute(statement, rows)
 
-    def requeue_failed(self, issue_date: date, now: datetime) -> int:
-        """Put this issue's failed deliveries back to pending (send --resend-failed)."""
+    def requeue_failed(self, issue_date: date, now: datetime, detail: str | None = None) -> int:
+        """Put this issue's failed deliveries (only those with ``detail``, if given) back
+        to pending (send --resend-failed; --force for those past their send window)."""
         c = t.deliveries.c
+        where = [c.issue_date == issue_date, c.status == DeliveryStatus.FAILED.value]
+        if detail is not None:
+            where.append(c.detail == detail)
         with self.engine.begin() as conn:
-            result = conn.execute(update(t.deliveries).where(
-                c.issue_date == issue_date, c.status == DeliveryStatus.FAILED.value,
-            ).values(status=DeliveryStatus.PENDING.value, updated_at=now))
+            result = conn.execute(update(t.deliveries).where(*where).values(
+                status=DeliveryStatus.PENDING.value, updated_at=now))
         return int(result.rowcount)
 
     def delivery_counts(self, issue_date: date) -> dict[str, int]:
