@@ -74,16 +74,30 @@ class LedgerQueries:
 
     def record_deliveries(self, issue_date: date, results: Iterable[tuple[int, DeliveryStatus, str]],
                           now: datetime) -> None:
-        """Record the outcome of each hand-over, in one transaction (one executemany)."""
+        """Record the outcome of each hand-over, in one transaction.
+
+        Outcomes shared by many (a provider's answer to a whole request) are written with
+        one UPDATE … IN (…) each; the rest (an SMTP reply per message) in one executemany.
+        """
         c = t.deliveries.c
-        rows = [{"sid": sid, "st": status.value, "det": detail} for sid, status, detail in results]
-        if not rows:
+        groups: dict[tuple[str, str], list[int]] = {}
+        for sid, status, detail in results:
+            groups.setdefault((status.value, detail), []).append(sid)
+        if not groups:
             return
-        statement = update(t.deliveries).where(
-            c.issue_date == issue_date, c.subscriber_id == bindparam("sid")
-        ).values(status=bindparam("st"), detail=bindparam("det"), updated_at=now)
+        singles = [{"sid": ids[0], "st": st, "det": det}
+                   for (st, det), ids in groups.items() if len(ids) == 1]
         with self.engine.begin() as conn:
-            conn.execute(statement, rows)
+            for (st, det), ids in groups.items():
+                for start in range(0, len(ids) if len(ids) > 1 else 0, 500):
+                    conn.execute(update(t.deliveries).where(
+                        c.issue_date == issue_date, c.subscriber_id.in_(ids[start:start + 500])
+                    ).values(status=st, detail=det, updated_at=now))
+            if singles:
+                conn.execute(update(t.deliveries).where(
+                    c.issue_date == issue_date, c.subscriber_id == bindparam("sid")
+                ).values(status=bindparam("st"), detail=bindparam("det"), updated_at=now),
+                    singles)
 
     def requeue_failed(self, issue_date: date, now: datetime, detail: str | None = None) -> int:
         """Put this issue's failed deliveries (only those with ``detail``, if given) back
