@@ -15,6 +15,7 @@ from ..config import LANGUAGES, Config
 from ..errors import TokenError
 from ..pipeline import utc_now
 from ..resources import resource_dir
+from ..signup import known_sections
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from .editor import editor_blueprint
@@ -30,6 +31,7 @@ def create_app(config: Config, store: Store) -> Flask:
     """The web application for one newsletter."""
     app = Flask(__name__, template_folder=str(resource_dir("templates") / "web"))
     tokens = Tokens(config.secret())
+    offered = known_sections(config)
     language = config.newsletter.language
 
     def page(template: str, status: int = 200, lang: str | None = None,
@@ -94,8 +96,8 @@ def create_app(config: Config, store: Store) -> Flask:
                 return page("error.html", 400, message_key="web_invalid_link")
             chosen = request.form.get("language") or None
             zone = (request.form.get("timezone") or "").strip() or None
-            sections = ",".join(p.strip() for p in request.form.get("sections", "").split(",")
-                                if p.strip())[:500]
+            # Only sections the newsletter has (checkboxes): nothing made up is stored.
+            sections = ",".join(p for p in request.form.getlist("sections") if p in offered)
             if chosen not in (None, *LANGUAGES):
                 problem = "language"
             elif zone and not _known_zone(zone):
@@ -106,7 +108,7 @@ def create_app(config: Config, store: Store) -> Flask:
                 current = store.subscriber_preferences(subscriber_id) or current
                 saved = True
         return page("preferences.html", 400 if problem else 200, lang=current["language"],
-                    prefs=current, saved=saved,
+                    sections=offered, prefs=current, saved=saved,
                     problem=problem, csrf=csrf_for(token), languages=LANGUAGES)
 
     @app.get("/unsubscribe")

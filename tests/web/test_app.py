@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[FlaskClient, Store, Config]:
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, sections={"Sport": 1.0, "Tech": 1.0})
     store = Store.open(config.database_url)
     store.add_subscriber("a@example.org", now=NOW)
     store.save_issue(RenderedIssue(date(2026, 11, 29), "fr", "S", "p",
@@ -83,9 +83,12 @@ def test_preferences_page_changes_language_with_csrf(setup) -> None:  # type: ig
                                                   "csrf": csrf})
     assert bad.status_code == 400 and store.get_subscriber(1).language is None
     ok = client.post(f"/preferences/{t}", data={"language": "en", "timezone": "Europe/Paris",
-                                                 "sections": "Sport, Tech", "csrf": csrf})
+                                                 "sections": ["Sport", "Tech", "Made up"],
+                                                 "csrf": csrf})
     assert ok.status_code == 200 and store.get_subscriber(1).language == "en"
     assert store.subscriber_preferences(1)["sections"] == "Sport,Tech"  # type: ignore[index]
+    again = client.get(f"/preferences/{t}").data  # the choices show as ticked boxes
+    assert b'value="Sport" checked' in again and b'value="Tech" checked' in again
     assert client.get(f"/preferences/{token()}").status_code == 400  # an unsubscribe token
 
 
