@@ -111,6 +111,18 @@ class LedgerQueries:
                 status=DeliveryStatus.PENDING.value, updated_at=now))
         return int(result.rowcount)
 
+    def delivery_counts_by_language(self, issue_date: date) -> dict[str | None, dict[str, int]]:
+        """Ledger counts of the issue by the subscribers' chosen language (None: none)."""
+        d, s = t.deliveries.c, t.subscribers.c
+        query = (select(s.language, d.status, func.count())
+                 .join_from(t.deliveries, t.subscribers, d.subscriber_id == s.id)
+                 .where(d.issue_date == issue_date).group_by(s.language, d.status))
+        out: dict[str | None, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for language, status, n in conn.execute(query).all():
+                out.setdefault(language, {})[str(status)] = int(n)
+        return out
+
     def delivery_counts(self, issue_date: date) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from newsletter import pipeline
 from newsletter.config import Config
 from newsletter.desk.accounts import add_editor
+from newsletter.models import DeliveryStatus
 from newsletter.store import Store
 from newsletter.web import create_app
 from tests.compose.test_checks import briefing
@@ -212,3 +213,23 @@ def test_behind_a_proxy_one_visitors_failures_do_not_lock_out_the_others(tmp_pat
         attempt("wrong wrong", ghost, "203.0.113.9")
     assert attempt(PASSWORD, "amina", "203.0.113.9") == 429  # the attacker's address is locked
     assert attempt(PASSWORD, "amina", "198.51.100.7") == 302  # the editor, same proxy: logs in
+
+
+def test_past_issues_count_each_edition_on_its_own_row(tmp_path: Path) -> None:
+    config, store, client = desk(tmp_path)  # the newsletter's language: en
+    fr = briefing(language="fr")
+    store.save_issue(pipeline.render_briefing(config, fr), pipeline.briefing_to_dict(fr), NOW)
+    ids = [store.add_subscriber(f"{who}@example.org", language=lang, now=NOW)[0]
+           for who, lang in (("f1", "fr"), ("f2", "fr"), ("e1", "en"), ("n1", None),
+                             ("a1", "ar"))]  # no Arabic edition: they get the English one
+    store.claim_deliveries(DAY, [(i, f"<{i}@x>") for i in ids], NOW)
+    store.record_deliveries(DAY, [(i, DeliveryStatus.SENT, "ok") for i in ids], NOW)
+    login(client)
+    listing = client.get("/editor/issues").data
+    sent = {}
+    for lang in ("en", "fr"):
+        row = re.search(rb"<tr>\s*<td><a href=\"/editor/issue/2026-11-29\?lang=" +
+                        lang.encode() + rb"\">.*?</tr>", listing, re.S)
+        assert row, listing
+        sent[lang] = re.findall(rb"<td>(.*?)</td>", row.group(0), re.S)[3]
+    assert sent == {"en": b"3", "fr": b"2"}

@@ -195,15 +195,30 @@ def add_desk_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> None
     @required
     def issues() -> tuple[str, int]:
         rows = []
-        for r in store.list_issues()[:120]:
+        listed = store.list_issues()[:120]
+        editions: dict[Any, set[str]] = {}
+        for r in listed:
+            editions.setdefault(r["issue_date"], set()).add(r["language"])
+        by_language: dict[Any, dict[str | None, dict[str, int]]] = {}
+        for r in listed:
             state = r["status"]
             if state == "draft" and store.approval(r["issue_date"], r["language"]):
                 state = "approved"
             last = store.issue_log(r["issue_date"], r["language"], limit=1)
             if state == "draft" and last and last[0]["action"] == "deadline-skip":
                 state = "skipped"
-            rows.append({**r, "state": state,
-                         "counts": ledger_counts(store.delivery_counts(r["issue_date"]))})
+            day = r["issue_date"]
+            if day not in by_language:
+                by_language[day] = store.delivery_counts_by_language(day)
+            # A subscriber gets the edition of their language when one was built, else the
+            # newsletter's own: count each delivery under the edition it carried.
+            counts: dict[str, int] = {}
+            for chosen, numbers in by_language[day].items():
+                edition = chosen if chosen in editions[day] else config.newsletter.language
+                if edition == r["language"]:
+                    for status, n in numbers.items():
+                        counts[status] = counts.get(status, 0) + n
+            rows.append({**r, "state": state, "counts": ledger_counts(counts)})
         shown: tuple[str, int] = page("editor/issues.html", rows=rows, csrf=auth.csrf(),
                                       editor=g.editor)
         return shown
