@@ -48,3 +48,17 @@ def test_forget_erases_and_blocks_reimport(tmp_path: Path) -> None:
     assert "added 0" in out and "julien.morel@example.org: forgotten" in out
     code, out = cli("subscribers", "forget", "nobody@example.org", "--config", cfg)
     assert code == 1
+
+
+def test_import_dry_run_changes_nothing_and_list_filters_by_status(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    code, out = cli("subscribers", "import", str(SAMPLE), "--dry-run", "--config", cfg)
+    assert code == 0 and "5" in out
+    code, out = cli("subscribers", "list", "--json", "--config", cfg)
+    assert json.loads(out) == []  # the dry run stored nobody
+    cli("subscribers", "import", str(SAMPLE), "--config", cfg)
+    cli("subscribers", "remove", "julien.morel@example.org", "--config", cfg)
+    code, out = cli("subscribers", "list", "--status", "unsubscribed", "--json", "--config", cfg)
+    assert [r["email"] for r in json.loads(out)] == ["julien.morel@example.org"]
+    code, out = cli("subscribers", "list", "--status", "active", "--json", "--config", cfg)
+    assert len(json.loads(out)) == 4
