@@ -169,14 +169,15 @@ class LeaseQueries:
     def next_lease_change(self, issue_date: date, now: datetime, retries: int) -> datetime | None:
         """When some row of this issue may become claimable again, if any may.
 
-        Rows leased to other workers (alive or dead), deferred rows waiting for their retry
-        and pending rows held for later all count; None: nothing is left to wait for.
+        Rows leased to other workers (alive or dead) and deferred rows waiting for their
+        retry count; None: nothing is left to wait for. Pending rows held for a later local
+        send time do not: a worker does not idle for hours until the last time zone's
+        morning; the next worker started by the timer (every 15 minutes) sends them.
         """
         d = t.deliveries.c
         waiting = or_(
             d.status == CLAIMED,
             and_(d.status == DEFERRED, d.attempts <= retries),
-            d.status == PENDING,
         )
         with self.engine.connect() as conn:
             value = conn.execute(select(type_coerce(func.min(d.lease_until), t.UTCDateTime()))

@@ -144,3 +144,14 @@ def test_send_and_a_worker_racing_for_a_pending_row_never_both_get_it(store: Sto
     assert raced == [ids]  # the worker won every row between the read and the update
     assert mine == set()  # so `send` hands none of them over
     assert store.delivery_counts(DAY) == {"claimed": 3}
+
+
+def test_rows_held_for_a_later_local_time_do_not_keep_workers_waiting(store: Store) -> None:
+    ids = subscribers(store, 2)
+    store.prepare_deliveries(DAY, NOW)
+    assert store.claim_deliveries_batch(DAY, "w1", 2, NOW, LEASE, 2) == ids
+    tokyo_morning = NOW + timedelta(hours=16)
+    assert store.release_claims(DAY, "w1", NOW, ids, not_before=tokyo_morning) == 2
+    assert store.next_lease_change(DAY, NOW, 2) is None  # exit; the 15-minute timer returns
+    assert store.claim_deliveries_batch(DAY, "w2", 2, NOW, LEASE, 2) == []
+    assert store.claim_deliveries_batch(DAY, "w2", 2, tokyo_morning, LEASE, 2) == ids
