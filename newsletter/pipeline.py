@@ -418,8 +418,15 @@ def _send_locked(config: Config, store: Store, issue_date: date,
                  sender: Sender | None, progress: Callable[[int], None] | None,
                  sleep: Callable[[float], None], stop: threading.Event | None,
                  hold: Callable[[Subscriber], str | None] | None = None) -> DispatchResult:
-    sender = sender or make_sender(config, issue_date)
+    previous = store.issue_status(issue_date, config.newsletter.language)
     store.set_issue_status(issue_date, "sending")
+    if previous == "draft" and config.editor.require_approval:
+        try:  # edits are refused from now on: is what was approved still what goes out?
+            approval_gate(config, store, issue_date, clock(), committed=True)
+        except NewsletterError:
+            store.set_issue_status(issue_date, "draft")
+            raise
+    sender = sender or make_sender(config, issue_date)
     try:
         result = dispatch(store, sender, factory, issue_date=issue_date,
                           batch_size=config.delivery.batch_size, clock=clock, progress=progress,

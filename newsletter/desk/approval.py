@@ -17,7 +17,8 @@ def approval_deadline(config: Config, issue_date: date) -> datetime:
     return datetime.combine(issue_date, at, tzinfo=config.zone)
 
 
-def approval_gate(config: Config, store: Store, issue_date: date, now: datetime) -> str | None:
+def approval_gate(config: Config, store: Store, issue_date: date, now: datetime, *,
+                  committed: bool = False) -> str | None:
     """Whether the issue may be sent now; called first thing by every send.
 
     Returns None (send), or a note when the deadline passed and the policy is to send the
@@ -27,8 +28,13 @@ def approval_gate(config: Config, store: Store, issue_date: date, now: datetime)
     if not config.editor.require_approval:
         return None
     editions = store.issue_editions(issue_date)
-    if not editions or any(e["status"] != "draft" for e in editions.values()):
-        return None  # not built (the send says so), or already sending: the decision is made
+    if not editions:
+        return None  # not built: the send says so
+    if not committed and any(e["status"] != "draft" for e in editions.values()):
+        return None  # already sending: the decision is made
+    # committed: the caller has just switched the issue to "sending" (no edit can land any
+    # more) and asks again, so that an edit made just before the switch cannot go out
+    # without its new approval.
     missing = sorted(language for language, e in editions.items() if not e["approved_by"])
     if not missing:
         return None

@@ -133,3 +133,20 @@ def test_a_send_round_before_the_deadline_is_a_wait_not_a_failure(tmp_path: Path
     assert any(note.startswith("waiting:") for note in report["notes"]), report
     assert store.last_runs(1)[0]["outcome"] == "waiting"
     assert not outbox(config) and store.delivery_counts(DAY) == {}
+
+
+def test_an_edit_landing_between_the_gate_and_the_send_waits_for_a_new_approval(
+        tmp_path: Path) -> None:
+    import threading
+
+    config, store = setup(tmp_path)
+    store.approve_issue(DAY, "fr", editor="amina", expected_revision=None, now=BEFORE)
+    assert pipeline.approval_gate(config, store, DAY, BEFORE) is None  # the send's gate passes
+    # ... and an editor's change lands right then, before the issue is switched to sending:
+    store.withdraw_approval(DAY, "fr", editor="bob", action="edit", detail="late fix", now=BEFORE)
+    main = pipeline.message_factory(config, pipeline.stored_issue(config, store, DAY))
+    with pytest.raises(AwaitingApproval):
+        pipeline._send_locked(config, store, DAY, lambda _language: main, lambda: BEFORE,
+                              None, None, lambda _s: None, threading.Event())
+    assert store.issue_status(DAY, "fr") == "draft"  # still editable, nothing sent
+    assert not outbox(config) and store.delivery_counts(DAY) == {}
