@@ -141,7 +141,9 @@ def test_an_edit_landing_between_the_gate_and_the_send_waits_for_a_new_approval(
 
     config, store = setup(tmp_path)
     store.approve_issue(DAY, "fr", editor="amina", expected_revision=None, now=BEFORE)
-    assert pipeline.approval_gate(config, store, DAY, BEFORE) is None  # the send's gate passes
+    from newsletter.desk import approval_gate
+
+    assert approval_gate(config, store, DAY, BEFORE) is None  # the send's gate passes
     # ... and an editor's change lands right then, before the issue is switched to sending:
     store.withdraw_approval(DAY, "fr", editor="bob", action="edit", detail="late fix", now=BEFORE)
     main = pipeline.message_factory(config, pipeline.stored_issue(config, store, DAY))
