@@ -13,12 +13,19 @@ from pathlib import Path
 
 
 def kill_then_resume(config: Path, day: date, delivered: Callable[[], int], kill_after: int,
-                     total: int, extra_env: dict[str, str] | None = None) -> None:
-    """Run `newsletter send`, SIGKILL it once ``kill_after`` messages arrived, run it again."""
+                     total: int, extra_env: dict[str, str] | None = None,
+                     arm: Callable[[subprocess.Popen[bytes]], None] | None = None) -> None:
+    """Run `newsletter send`, SIGKILL it once ``kill_after`` messages arrived, run it again.
+
+    ``arm(process)`` lets a local server kill it itself at an exact point (deterministic);
+    otherwise it is killed from here as soon as the count is seen.
+    """
     command = [sys.executable, "-m", "newsletter", "send", "--date", day.isoformat(),
                "--config", str(config)]
     env = {**os.environ, "NEWSLETTER_SECRET": "s" * 40, **(extra_env or {})}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if arm is not None:
+        arm(proc)
     deadline = time.monotonic() + 60
     while delivered() < kill_after and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)  # polling what the local server received, not waiting on time

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,10 @@ class SinkHandler:
     # seconds to wait before answering DATA, as a distant relay would
     data_delay: float = 0.0
     peers: set[Any] = field(default_factory=set)  # client (host, port) of each connection
+    # crash tests: SIGKILL this process once the kill_at-th message is stored, before
+    # answering its DATA (it dies with that row "sending" and the message delivered)
+    victim: Any = None
+    kill_at: int = 0
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           mail_options: Any) -> str:
@@ -50,6 +55,9 @@ class SinkHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.peers.add(session.peer)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if self.victim is not None and len(self.messages) == self.kill_at:
+            self.victim.send_signal(signal.SIGKILL)
+            self.victim.wait()
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         return "250 Message accepted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomli_w
@@ -88,7 +89,12 @@ def test_killed_mid_send_then_resumed_sends_each_copy_once(tmp_path: Path) -> No
         config, store = setup(tmp_path, sink, subscribers=200)
         path = tmp_path / "newsletter.toml"
         path.write_text(tomli_w.dumps(config_to_dict(config)), encoding="utf-8")
-        kill_then_resume(path, DAY, lambda: len(sink.messages), 60, 200)
+        sink.handler.kill_at = 60  # killed by the sink inside the 60th DATA, before its reply
+
+        def arm(proc: Any) -> None:
+            sink.handler.victim = proc
+
+        kill_then_resume(path, DAY, lambda: len(sink.messages), 60, 200, arm=arm)
     copies = Counter(r for _, rcpts, _ in sink.messages for r in rcpts)
     assert sorted(copies) == sorted(f"s{i}@example.org" for i in range(200))
     assert set(copies.values()) == {1}
