@@ -28,7 +28,13 @@ class Check:
 
     name: str
     ok: bool
-    detail: str
+    detail: str  # in English (logs, the command line)
+    key: str = ""  # the locale string for pages: t["check_" + key].format(**params)
+    params: tuple[tuple[str, str], ...] = ()
+
+    def localised(self, strings: dict[str, str]) -> str:
+        template = strings.get(f"check_{self.key}") if self.key else None
+        return template.format(**dict(self.params)) if template else self.detail
 
 
 @dataclass(frozen=True)
@@ -95,13 +101,16 @@ def check_size(issue: RenderedIssue, limits: Limits) -> Check:
     """The HTML part, as encoded in a message with one subscriber's link, under the limit."""
     size = encoded_size(issue.html, limits.public_url.rstrip("/") + _SAMPLE_LINK)
     limit = min(limits.max_html_bytes, GMAIL_CLIP_BYTES)
-    return Check("size", size <= limit, f"{size / 1000:.1f} KB / {limit / 1000:.0f} KB")
+    return Check("size", size <= limit, f"{size / 1000:.1f} KB / {limit / 1000:.0f} KB", "size",
+                 (("size", f"{size / 1000:.1f}"), ("limit", f"{limit / 1000:.0f}")))
 
 
 def check_reading_time(briefing: Briefing, limits: Limits) -> Check:
     ok = briefing.reading_minutes <= limits.reading_minutes
     return Check("reading_time", ok, f"{briefing.reading_minutes} min / {limits.reading_minutes} min "
-                                     f"({briefing.word_count} words)")
+                                     f"({briefing.word_count} words)", "reading",
+                 (("minutes", str(briefing.reading_minutes)),
+                  ("budget", str(limits.reading_minutes)), ("words", str(briefing.word_count))))
 
 
 def check_links(parts: _Parts, limits: Limits) -> Check:
@@ -113,28 +122,39 @@ def check_links(parts: _Parts, limits: Limits) -> Check:
             PREFERENCES_PLACEHOLDER, base + "/preferences/x")
         if not url.startswith("https://") and not url.startswith("mailto:"):
             bad.append(url or "(empty)")
-    detail = f"{len(parts.links)} links" if not bad else f"not https: {_first(bad)}"
-    return Check("https_links", not bad, detail)
+    if bad:
+        return Check("https_links", False, f"not https: {_first(bad)}", "links_bad",
+                     (("which", _first(bad)),))
+    return Check("https_links", True, f"{len(parts.links)} links", "links_ok",
+                 (("n", str(len(parts.links))),))
 
 
 def check_alt_text(parts: _Parts) -> Check:
     missing = [str(img.get("src") or "(no src)") for img in parts.images if img.get("alt") is None]
-    detail = f"{len(parts.images)} images" if not missing else f"no alt: {_first(missing)}"
-    return Check("alt_text", not missing, detail)
+    if missing:
+        return Check("alt_text", False, f"no alt: {_first(missing)}", "alt_missing",
+                     (("which", _first(missing)),))
+    return Check("alt_text", True, f"{len(parts.images)} images", "images_ok",
+                 (("n", str(len(parts.images))),))
 
 
 def check_preheader(issue: RenderedIssue, parts: _Parts) -> Check:
     preheader = _squash(issue.preheader)
     ok = bool(preheader) and preheader in _squash(" ".join(parts.text))
-    return Check("preheader", ok, f"{len(preheader)} characters" if preheader else "empty")
+    if not preheader:
+        return Check("preheader", ok, "empty", "empty")
+    return Check("preheader", ok, f"{len(preheader)} characters", "characters",
+                 (("n", str(len(preheader))),))
 
 
 def check_unsubscribe(issue: RenderedIssue, parts: _Parts) -> Check:
     in_html = UNSUBSCRIBE_PLACEHOLDER in parts.links
     in_text = UNSUBSCRIBE_PLACEHOLDER in issue.text
     where = [name for name, ok in (("HTML", in_html), ("text", in_text)) if not ok]
-    return Check("unsubscribe", not where, "HTML and text" if not where
-                 else f"missing from the {' and '.join(where)} part")
+    if not where:
+        return Check("unsubscribe", True, "HTML and text", "unsubscribe_ok")
+    key = "unsubscribe_missing_" + ("both" if len(where) == 2 else where[0].lower())
+    return Check("unsubscribe", False, f"missing from the {' and '.join(where)} part", key)
 
 
 def check_text_part(issue: RenderedIssue, briefing: Briefing, parts: _Parts) -> Check:
@@ -144,11 +164,15 @@ def check_text_part(issue: RenderedIssue, briefing: Briefing, parts: _Parts) -> 
     shown = [i for i in (*briefing.items, *briefing.in_brief) if i.url in links]
     missing = [i.headline for i in shown
                if i.url not in text or _squash(i.headline) not in text]
-    detail = f"{len(shown)} stories" if not missing else f"missing: {_first(missing, 2)}"
-    return Check("text_part", bool(shown) and not missing, detail)
+    if missing:
+        return Check("text_part", False, f"missing: {_first(missing, 2)}", "stories_missing",
+                     (("which", _first(missing, 2)),))
+    return Check("text_part", bool(shown), f"{len(shown)} stories", "stories_ok",
+                 (("n", str(len(shown))),))
 
 
 def check_subject(issue: RenderedIssue) -> Check:
     subject = issue.subject.strip()
     ok = 0 < len(subject) <= SUBJECT_MAX
-    return Check("subject", ok, f"{len(subject)} / {SUBJECT_MAX} characters")
+    return Check("subject", ok, f"{len(subject)} / {SUBJECT_MAX} characters", "subject",
+                 (("n", str(len(subject))), ("max", str(SUBJECT_MAX))))

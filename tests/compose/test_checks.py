@@ -107,3 +107,21 @@ def test_long_or_empty_subject_fails() -> None:
     issue = render(b)
     assert verdicts(replace(issue, subject="x" * 91), b)["subject"] is False
     assert verdicts(replace(issue, subject=" "), b)["subject"] is False
+
+
+def test_check_details_speak_the_page_language() -> None:
+    from newsletter.compose import strings
+
+    b = briefing()
+    issue = render(b)
+    broken = replace(issue, text=issue.text.replace("NL__UNSUBSCRIBE_URL__NL", ""),
+                     preheader="")
+    checks = [*presend_checks(issue, b, LIMITS), *presend_checks(broken, b, LIMITS)]
+    for language in ("fr", "en", "ar"):
+        t = strings(language)
+        for check in checks:
+            assert check.key and f"check_{check.key}" in t, (language, check.key)
+            assert "{" not in check.localised(t)  # every field filled in
+    french = {c.name: c.localised(strings("fr")) for c in presend_checks(broken, b, LIMITS)}
+    assert french["unsubscribe"] == "absent de la partie texte"
+    assert french["preheader"] == "vide" and french["size"].endswith("/ 90 Ko")
