@@ -18,6 +18,7 @@ from .alerts import after_run
 from .config import Config
 from .errors import ApprovalPending, NewsletterError
 from .localtime import cutoff_at, due_at, open_issue_dates
+from .locks import LockBusy, held_lock
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def observed(config: Config, store: Store, command: str, issue_date: date | None
     error: NewsletterError | None = None
     try:
         outcome = body(report)
-    except pipeline.LockBusy as exc:
+    except LockBusy as exc:
         outcome = "busy"
         report["notes"].append(f"busy: {exc.message}; this round sends nothing")
     except ApprovalPending as exc:  # an editor has until the deadline: not a failure
@@ -95,7 +96,7 @@ def _collect_and_build(config: Config, store: Store, day: date, clock: Clock,
                        report: Report) -> str:
     """Collect and build under the "build" lock: at the cut-off the build job and a send
     round (local delivery) may both find no issue; only one builds, the other waits."""
-    with pipeline.held_lock(store, "build", clock):
+    with held_lock(store, "build", clock):
         if store.issue_status(day, config.newsletter.language) is not None:
             report["notes"].append(f"the {day} issue was built meanwhile: left as it is")
             return "ok"

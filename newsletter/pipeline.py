@@ -11,11 +11,9 @@ import functools
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import tomllib
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,6 +33,7 @@ from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, Store
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
 from .localtime import delivery_hold
+from .locks import LockBusy, _Either, held_lock
 from .models import (
     Briefing,
     FeedSource,
@@ -282,69 +281,6 @@ def stored_issue(config: Config, store: Store, issue_date: date) -> RenderedIssu
     return issue
 
 
-class LockBusy(NewsletterError):
-    """Another run holds the lock (a cron run and the daemon, or two daemons)."""
-
-
-LOCK_TTL = timedelta(minutes=5)
-
-
-@contextlib.contextmanager
-def held_lock(store: Store, name: str, clock: Clock = utc_now,
-              ttl: timedelta = LOCK_TTL, lost: threading.Event | None = None) -> Iterator[str]:
-    """Hold a lock in the store while the block runs, renewed in the background.
-
-    A holder that dies stops renewing; its lock is taken over once it expires. If a
-    renewal finds the lock taken (this process was stalled past the expiry) or cannot
-    reach the store, ``lost`` is set, so the work can stop before its next step.
-    """
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    holder = store.acquire_lock(name, owner, clock(), ttl)
-    current = store.lock_owner(name, clock()) if holder is not None else None
-    if current and _dead_here(current) and store.steal_lock(name, current, owner, clock(), ttl):
-        holder = None  # its process on this machine is gone: no need to wait for expiry
-    if holder is not None:
-        raise LockBusy(f"another {name} is running: {holder}",
-                       hint="it will finish, or its lock expires if it died; run again then")
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(ttl.total_seconds() / 3):
-            try:
-                taken_by = store.acquire_lock(name, owner, clock(), ttl)
-            except NewsletterError:
-                taken_by = "unknown (the store could not be reached)"
-            if taken_by is not None:
-                log.error("lost the %s lock to %s: stopping", name, taken_by)
-                if lost is not None:
-                    lost.set()
-                return
-
-    renewer = threading.Thread(target=renew, name=f"lock-{name}", daemon=True)
-    renewer.start()
-    try:
-        yield owner
-    finally:
-        stop.set()
-        renewer.join(timeout=5)
-        store.release_lock(name, owner)
-
-
-def _dead_here(owner: str) -> bool:
-    """True when a lock owner ran on this host and its process no longer exists."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def send_window_closes(config: Config, issue_date: date) -> datetime | None:
     """When the issue becomes stale: [schedule] send_at + [delivery] send_window_hours."""
     hours = config.delivery.send_window_hours
@@ -400,17 +336,6 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
                        "unreachable): it stopped after the chunk under way",
                        hint="run again: the ledger resumes where it stopped")
     return result
-
-
-class _Either(threading.Event):
-    """Set when either of two events is: the dispatch loop's stop (SIGTERM or lock lost)."""
-
-    def __init__(self, first: threading.Event, second: threading.Event) -> None:
-        super().__init__()
-        self._events = (first, second)
-
-    def is_set(self) -> bool:
-        return any(e.is_set() for e in self._events)
 
 
 def _send_locked(config: Config, store: Store, issue_date: date,

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from newsletter.locks import LockBusy, held_lock
 from newsletter.models import RenderedIssue
-from newsletter.pipeline import LockBusy, held_lock
 from newsletter.store import Store
 
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
