@@ -28,7 +28,7 @@ from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .delivery.dispatch import LATE_DETAIL
 from .demo import SAMPLE_DATE, SampleFeedServer
-from .desk import approval_gate, editors_hold, note_rebuilt
+from .desk import approval_gate, begin_sending, editors_hold, note_rebuilt
 from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
@@ -343,14 +343,7 @@ def _send_locked(config: Config, store: Store, issue_date: date,
                  sender: Sender | None, progress: Callable[[int], None] | None,
                  sleep: Callable[[float], None], stop: threading.Event | None,
                  hold: Callable[[Subscriber], str | None] | None = None) -> DispatchResult:
-    previous = store.issue_status(issue_date, config.newsletter.language)
-    store.set_issue_status(issue_date, "sending")
-    if previous == "draft" and config.editor.require_approval:
-        try:  # edits are refused from now on: is what was approved still what goes out?
-            approval_gate(config, store, issue_date, clock(), committed=True)
-        except NewsletterError:
-            store.set_issue_status(issue_date, "draft")
-            raise
+    begin_sending(config, store, issue_date, clock())
     sender = sender or make_sender(config, issue_date)
     try:
         result = dispatch(store, sender, factory, issue_date=issue_date,

@@ -15,7 +15,7 @@ from .compose import MessageFactory
 from .config import Config
 from .delivery import Sender, make_sender
 from .delivery.worker import Hold, WorkerResult, WorkerSettings, run_worker, worker_name
-from .desk import approval_gate
+from .desk import approval_gate, begin_sending
 from .errors import StaleIssue
 from .localtime import delivery_hold, due_at
 from .models import Subscriber
@@ -55,8 +55,8 @@ def worker_stage(config: Config, store: Store, issue_date: date, *, clock: Clock
         store.requeue_failed(issue_date, clock())
     factory = _factories(config, store, issue_date)
     prepared = store.prepare_deliveries(issue_date, clock()) if prepare else 0
+    begin_sending(config, store, issue_date, clock())
     sender = sender or make_sender(config, issue_date)
-    store.set_issue_status(issue_date, "sending")
     try:
         result = run_worker(store, sender, factory, issue_date=issue_date,
                             worker=worker or worker_name(), settings=worker_settings(config),

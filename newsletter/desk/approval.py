@@ -84,3 +84,17 @@ def note_rebuilt(store: Store, issue_date: date, now: datetime) -> None:
         store.withdraw_approval(issue_date, language, editor="(build)", action="rebuild",
                                 detail="rebuilt from the feeds: editors' changes discarded",
                                 now=now)
+
+
+def begin_sending(config: Config, store: Store, issue_date: date, now: datetime) -> None:
+    """Switch the issue to "sending" (edits are refused from then on), then ask the gate
+    again: an edit that landed after the send's first check withdrew the approval, and
+    the issue goes back to draft to wait for a new one (AwaitingApproval)."""
+    previous = store.issue_status(issue_date, config.newsletter.language)
+    store.set_issue_status(issue_date, "sending")
+    if previous == "draft" and config.editor.require_approval:
+        try:
+            approval_gate(config, store, issue_date, now, committed=True)
+        except AwaitingApproval:
+            store.set_issue_status(issue_date, "draft")
+            raise
