@@ -180,7 +180,11 @@ class LeaseQueries:
             and_(d.status == DEFERRED, d.attempts <= retries),
         )
         with self.engine.connect() as conn:
-            value = conn.execute(select(type_coerce(func.min(d.lease_until), t.UTCDateTime()))
-                                 .where(d.issue_date == issue_date, waiting, d.lease_until > now)
-                                 ).scalar()
-        return value if isinstance(value, datetime) else None
+            value, count = conn.execute(
+                select(type_coerce(func.min(d.lease_until), t.UTCDateTime()), func.count())
+                .where(d.issue_date == issue_date, waiting)).one()
+        if not count:
+            return None
+        # A lease or retry time already past (it ran out between the caller's claim and
+        # now) means "look again at once", never "nothing left": that row is takeable.
+        return value if isinstance(value, datetime) and value > now else now

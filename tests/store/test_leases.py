@@ -155,3 +155,16 @@ def test_rows_held_for_a_later_local_time_do_not_keep_workers_waiting(store: Sto
     assert store.next_lease_change(DAY, NOW, 2) is None  # exit; the 15-minute timer returns
     assert store.claim_deliveries_batch(DAY, "w2", 2, NOW, LEASE, 2) == []
     assert store.claim_deliveries_batch(DAY, "w2", 2, tokyo_morning, LEASE, 2) == ids
+
+
+def test_a_retry_time_that_passed_meanwhile_means_look_again_not_stop(store: Store) -> None:
+    (sid,) = subscribers(store, 1)
+    store.prepare_deliveries(DAY, NOW)
+    store.claim_deliveries_batch(DAY, "w1", 1, NOW, LEASE, 2)
+    store.start_sending(DAY, "w1", [(sid, "<m@x>")], NOW)
+    retry_at = NOW + timedelta(seconds=1)
+    store.finish_deliveries(DAY, [(sid, DeliveryStatus.DEFERRED, "451 later", retry_at)], NOW)
+    assert store.next_lease_change(DAY, NOW, 2) == retry_at  # wait for it
+    later = retry_at + timedelta(seconds=1)  # the worker looked only after the retry time
+    assert store.next_lease_change(DAY, later, 2) == later  # look again at once
+    assert store.claim_deliveries_batch(DAY, "w1", 1, later, LEASE, 2) == [sid]
