@@ -51,6 +51,20 @@ def fresh_database(server_url: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def store_url(backend: str, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """Like database_url, at the newest schema (PostgreSQL waits for `db upgrade`)."""
+    with database_url(backend, tmp_path) as url:
+        if backend == "postgresql":
+            from newsletter.store import migrate
+            from newsletter.store.engine import open_engine
+
+            engine = open_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+        yield url
+
+
+@contextlib.contextmanager
 def database_url(backend: str, tmp_path: os.PathLike[str]) -> Iterator[str]:
     """An empty database of this backend ("sqlite" or "postgresql"), as a store URL."""
     if backend == "sqlite":

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,17 @@ from newsletter.subscribers import forget
 from newsletter.tokens import CONFIRM, UNSUBSCRIBE, Tokens
 from newsletter.web import create_app
 from tests.conftest import SECRET, make_config, parse_eml
+from tests.pg import store_url
 
 
 class Site:
     """One app on a fresh store, and helpers to walk its sign-up pages."""
 
-    def __init__(self, tmp_path: Path, web: dict[str, Any] | None = None, **signup: Any) -> None:
+    def __init__(self, tmp_path: Path, web: dict[str, Any] | None = None,
+                 url: str = "sqlite:///db.sqlite3", **signup: Any) -> None:
         self.tmp_path = tmp_path
         self.config: Config = make_config(tmp_path, signup=signup, web=web or {},
+                                          store={"url": url},
                                           sections={"Sport": 1.0, "Tech": 1.0})
         self.store = Store.open(self.config.database_url)
         self.app: Flask = create_app(self.config, self.store)
@@ -66,9 +70,14 @@ class Site:
         return re.search(r"https?://\S+/confirm/\S+", text).group(0)  # type: ignore[union-attr]
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Site:
-    return Site(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    """The sign-up pages on each backend (limits, pending rows and consent are queries)."""
+    with store_url(request.param, tmp_path) as url:
+        made = Site(tmp_path, url=url)
+        yield made
+        made.app.extensions["signup_mailer"].wait()
+        made.store.close()
 
 
 def test_form_is_accessible_localised_and_has_no_prechecked_consent(site: Site) -> None:
@@ -288,7 +297,7 @@ def test_old_pending_sign_ups_are_purged_at_sign_up_and_by_the_cli(site: Site) -
                                       consent_ip="192.0.2.1", consent_user_agent="x",
                                       consent_text_version="1", now=now - timedelta(days=3))
     config = site.tmp_path / "newsletter.toml"
-    config.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n', encoding="utf-8")
+    config.write_text(f'[store]\nurl = "{site.config.database_url}"\n', encoding="utf-8")
     runner = CliRunner()
     refused = runner.invoke(main, ["subscribers", "purge-pending", "--older-than", "1",
                                    "--config", str(config)])

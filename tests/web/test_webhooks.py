@@ -24,6 +24,7 @@ from newsletter.store import Store
 from newsletter.subscribers import address_hash, import_csv
 from newsletter.web import create_app
 from tests.conftest import SECRET, make_config
+from tests.pg import store_url
 from tests.web.webhook_fixtures import (
     BREVO_PASSWORD,
     BREVO_TOKEN,
@@ -95,7 +96,7 @@ class Harness:
 
 
 def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert: CertServer, sns_key: Any,
-          **webhooks: Any) -> Harness:
+          url: str = "sqlite:///db.sqlite3", **webhooks: Any) -> Harness:
     sendgrid = SendGrid()
     for name, value in {"SENDGRID_WEBHOOK_PUBLIC_KEY": sendgrid.public_key,
                         "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY,
@@ -105,7 +106,7 @@ def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert: CertServer, sns
                         "BREVO_WEBHOOK_PASSWORD": BREVO_PASSWORD,
                         "RESEND_WEBHOOK_SECRET": RESEND_SECRET}.items():
         monkeypatch.setenv(name, value)
-    config = make_config(tmp_path, webhooks={"ses_topic_arns": TOPIC,
+    config = make_config(tmp_path, store={"url": url}, webhooks={"ses_topic_arns": TOPIC,
                                              "ses_cert_host_pattern": r"127\.0\.0\.1",
                                              "soft_bounce_limit": 2} | webhooks)
     store = Store.open(config.database_url)
@@ -117,12 +118,14 @@ def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert: CertServer, sns
     return Harness(create_app(config, store).test_client(), store, signers, cert)
 
 
-@pytest.fixture
-def h(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert_server: CertServer,
-      sns_key: Any) -> Iterator[Harness]:
-    harness = build(tmp_path, monkeypatch, cert_server, sns_key)
-    yield harness
-    harness.store.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def h(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+      cert_server: CertServer, sns_key: Any) -> Iterator[Harness]:
+    """The webhook endpoints on each backend (their queries run in one transaction each)."""
+    with store_url(request.param, tmp_path) as url:
+        harness = build(tmp_path, monkeypatch, cert_server, sns_key, url=url)
+        yield harness
+        harness.store.close()
 
 
 # -- each provider: the effects ------------------------------------------------------
