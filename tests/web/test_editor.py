@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from newsletter import pipeline
@@ -17,14 +19,27 @@ from newsletter.store import Store
 from newsletter.web import create_app
 from tests.compose.test_checks import briefing
 from tests.conftest import make_config, parse_eml
+from tests.pg import store_url
 
 DAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 
 
+_URL: list[str] = []  # this test's store, on the backend of its parameter
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every desk test on each backend (edits, approvals, sessions are store queries)."""
+    with store_url(request.param, tmp_path) as url:
+        _URL[:] = [url]
+        yield url
+
+
 def desk(tmp_path: Path, **editor: Any) -> tuple[Config, Store, FlaskClient]:
-    config = make_config(tmp_path, newsletter={"language": "en", "public_url": "http://localhost"},
+    config = make_config(tmp_path, store={"url": _URL[0]},
+                         newsletter={"language": "en", "public_url": "http://localhost"},
                          editor={"test_addresses": "qa1@example.org, qa2@example.org", **editor})
     store = Store.open(config.database_url)
     b = briefing()
@@ -196,7 +211,8 @@ def test_preview_frame_forces_the_scheme_and_is_locked_down(tmp_path: Path) -> N
 
 
 def test_behind_a_proxy_one_visitors_failures_do_not_lock_out_the_others(tmp_path: Path) -> None:
-    config = make_config(tmp_path, newsletter={"language": "en", "public_url": "http://localhost"},
+    config = make_config(tmp_path, store={"url": _URL[0]},
+                         newsletter={"language": "en", "public_url": "http://localhost"},
                          editor={"max_login_failures": 2}, web={"proxy_hops": 1})
     store = Store.open(config.database_url)
     add_editor(store, "amina", PASSWORD, "amina@example.org", NOW)
