@@ -38,55 +38,13 @@ import tomli_w
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from send import sink as relay  # noqa: E402  (the light relay of benchmarks/send.py)
+
 from newsletter.store import Store, migrate  # noqa: E402
 from newsletter.store.engine import open_engine  # noqa: E402
 
 DAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 6, tzinfo=UTC)
-
-
-def counting_sink(port_queue: Any, counter: Any, delay: float) -> None:
-    """benchmarks/send.py's relay, counting the messages it accepted."""
-    import asyncio
-
-    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        async def reply(line: bytes) -> None:
-            if delay:
-                await asyncio.sleep(delay)
-            writer.write(line)
-            await writer.drain()
-
-        try:
-            await reply(b"220 sink.example ESMTP\r\n")
-            while line := await reader.readline():
-                verb = line[:4].upper()
-                if verb == b"EHLO":
-                    await reply(b"250-sink.example\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                elif verb in (b"HELO", b"MAIL", b"RCPT", b"RSET", b"NOOP"):
-                    await reply(b"250 OK\r\n")
-                elif verb == b"DATA":
-                    await reply(b"354 end with <CRLF>.<CRLF>\r\n")
-                    await reader.readuntil(b"\r\n.\r\n")
-                    with counter.get_lock():
-                        counter.value += 1
-                    await reply(b"250 2.0.0 OK queued\r\n")
-                elif verb == b"QUIT":
-                    await reply(b"221 bye\r\n")
-                    break
-                else:
-                    await reply(b"500 unknown command\r\n")
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    async def serve() -> None:
-        server = await asyncio.start_server(session, "127.0.0.1", 0, limit=32 * 1024 * 1024,
-                                            backlog=512)
-        port_queue.put(server.sockets[0].getsockname()[1])
-        await server.serve_forever()
-
-    asyncio.run(serve())
 
 
 def create_database(server_url: str) -> str:
@@ -188,7 +146,7 @@ def main() -> None:
                          "NEWSLETTER_TEST_POSTGRES_URL (.ci/postgres start DIR prints one)")
     counter = multiprocessing.Value("q", 0)
     ports: Any = multiprocessing.Queue()
-    sink = multiprocessing.Process(target=counting_sink, args=(ports, counter, args.delay),
+    sink = multiprocessing.Process(target=relay, args=(ports, args.delay, counter),
                                    daemon=True)
     sink.start()
     port = ports.get(timeout=10)

@@ -44,19 +44,20 @@ from render import sample_briefing  # noqa: E402
 DAY = date(2026, 11, 29)
 
 
-def sink(port_queue: Any, delay: float) -> None:
+def sink(port_queue: Any, delay: float, counter: Any = None) -> None:
     """An SMTP relay on loopback that waits ``delay`` seconds before each reply.
 
     A real relay spends its time waiting on disks and networks, not on parsing; this one
     reads a message's data in one go (up to the final ``CRLF.CRLF``) rather than line by
     line, so that the sink's own CPU (one Python process) is not what is measured.
     Every reply is delayed: the greeting, EHLO, MAIL, RCPT, DATA's 354, the end of data
-    and QUIT.
+    and QUIT. ``counter`` (a multiprocessing Value), if given, counts the messages accepted.
     """
 
     async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async def reply(line: bytes) -> None:
-            await asyncio.sleep(delay)
+            if delay:
+                await asyncio.sleep(delay)
             writer.write(line)
             await writer.drain()
 
@@ -72,6 +73,9 @@ def sink(port_queue: Any, delay: float) -> None:
                 elif verb == b"DATA":
                     await reply(b"354 end with <CRLF>.<CRLF>\r\n")
                     await reader.readuntil(b"\r\n.\r\n")
+                    if counter is not None:
+                        with counter.get_lock():
+                            counter.value += 1
                     await reply(b"250 2.0.0 OK queued\r\n")
                 elif verb == b"QUIT":
                     await reply(b"221 bye\r\n")

@@ -307,8 +307,9 @@ def _insert_many(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
         return
     columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
+    dialect = conn.dialect
     processors = [(i, proc) for i, name in enumerate(columns)
-                  if (proc := table.c[name].type._cached_bind_processor(conn.dialect))]
+                  if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
     values = operator.itemgetter(*columns)
