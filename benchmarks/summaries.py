@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsletter.curate.summarise import summarise  # noqa: E402
-from newsletter.curate.text import split_sentences, stopwords  # noqa: E402
+from newsletter.text import split_sentences, stopwords  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "summaries-dev.jsonl"
 _TOKEN = re.compile(r"\w+", re.UNICODE)

@@ -286,3 +286,16 @@ class RunReport:
             "messages_skipped": self.messages_skipped,
             "notes": self.notes,
         }
+
+
+def normalise_email(address: str) -> str:
+    """A checked, normalised address (syntax only: no DNS lookups)."""
+    from email_validator import EmailNotValidError, validate_email  # loaded by its users only
+
+    from .errors import SubscriberError
+
+    try:
+        info = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise SubscriberError(f"invalid email address {address!r}: {exc}") from exc
+    return info.normalized.lower() if info.normalized.isascii() else info.normalized

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .alerts import after_run
 from .compose import MessageFactory, render_issue
 from .compose.dkim_sign import DkimSigner
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
@@ -32,17 +31,10 @@ from .desk import approval_gate, begin_sending, editors_hold, note_rebuilt
 from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
-from .localtime import delivery_hold
-from .locks import LockBusy, _Either, held_lock
-from .models import (
-    Briefing,
-    FeedSource,
-    RenderedIssue,
-    RunReport,
-    ScoredCluster,
-    Story,
-    Subscriber,
-)
+from .models import Briefing, FeedSource, RenderedIssue, RunReport, ScoredCluster, Story, Subscriber
+from .ops.alerts import after_run
+from .ops.localtime import delivery_hold
+from .ops.locks import LockBusy, _Either, held_lock
 from .store import Store
 from .tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 
@@ -299,7 +291,7 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
 
     Refuses a stale issue (past its send window) unless ``force``; ``resend_failed``
     first puts permanently failed deliveries back in the queue. With [schedule]
-    local_delivery, only subscribers whose local send time has come get it (localtime.py),
+    local_delivery, only subscribers whose local send time has come get it (ops/localtime.py),
     and the send window is checked per subscriber. With [editor] require_approval, an
     unapproved issue waits for its approval deadline (desk/approval.py).
     """
@@ -368,7 +360,7 @@ def send_test(config: Config, store: Store, issue_date: date, address: str | lis
     The ledger is untouched. The test messages carry subscriber ids 0, -1, -2…: no
     subscriber has them, so a test's unsubscribe link unsubscribes nobody.
     """
-    from .subscribers import normalise_email
+    from .models import normalise_email
 
     addresses = [address] if isinstance(address, str) else address
     issue = (store.get_issue(issue_date, language) if language else None) \

@@ -13,8 +13,8 @@ import pytest
 from newsletter import pipeline
 from newsletter.config import Config
 from newsletter.errors import StaleIssue
-from newsletter.localtime import due_at, open_issue_dates
 from newsletter.models import RenderedIssue
+from newsletter.ops.localtime import due_at, open_issue_dates
 from newsletter.store import Store
 from tests.conftest import make_config
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from newsletter.locks import LockBusy, held_lock
 from newsletter.models import RenderedIssue
+from newsletter.ops.locks import LockBusy, held_lock
 from newsletter.store import Store
 
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
@@ -62,7 +62,7 @@ def test_a_holder_that_loses_its_lock_is_told_to_stop(store: Store) -> None:
 def test_only_one_of_a_build_job_and_a_send_round_builds_the_issue(tmp_path: object) -> None:
     from pathlib import Path
 
-    from newsletter import jobs
+    from newsletter.ops import jobs
     from tests.conftest import make_config
 
     config = make_config(Path(str(tmp_path)))

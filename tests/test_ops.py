@@ -18,12 +18,13 @@ import tomli_w
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsletter import jobs, pipeline
+from newsletter import pipeline
 from newsletter.cli import main
 from newsletter.config import Config, config_to_dict, load_config
 from newsletter.errors import NewsletterError, StaleIssue
-from newsletter.logs import configure_logging
 from newsletter.models import DeliveryStatus, RenderedIssue
+from newsletter.ops import jobs
+from newsletter.ops.logs import configure_logging
 from newsletter.store import Store
 from newsletter.web import create_app
 from tests.conftest import make_config
@@ -152,7 +153,7 @@ def test_a_failed_alert_delivery_is_tried_again_at_the_next_run(tmp_path: Path,
     store = Store.open(config.database_url)
     store.record_feed_failure(f"{ops_server.url}/feed.xml", "Always down", error="HTTP 500",
                               now=at("2026-11-27 03:00"))
-    from newsletter.alerts import deliver, feed_alerts
+    from newsletter.ops.alerts import deliver, feed_alerts
 
     assert deliver(dead, store, feed_alerts(dead, store), at("2026-11-27 03:00")) == []
     live = make_config(tmp_path, alerts={"webhook_url": f"{ops_server.url}/hook",
@@ -247,7 +248,7 @@ def test_status_shows_runs_next_runs_feeds_ledger_and_lock(tmp_path: Path) -> No
     assert [j["job"] for j in data["next_runs"]["jobs"]] == ["collect", "build", "send"]
     assert data["failing_feeds"][0]["failures"] == 1
 
-    from newsletter.scheduler import start_scheduler
+    from newsletter.ops.scheduler import start_scheduler
 
     start_scheduler(config, echo=lambda _m: None, paused=True).shutdown()
     data = json.loads(invoke("status", "--json", "--config", path)[1])
@@ -332,8 +333,8 @@ def test_the_daemons_send_round_waits_for_a_cron_run_holding_the_lock(tmp_path: 
 def test_run_alerts_for_send_failures_and_varying_errors_go_once_a_day(tmp_path: Path) -> None:
     from datetime import date
 
-    from newsletter.alerts import run_alerts
     from newsletter.errors import DeliveryError
+    from newsletter.ops.alerts import run_alerts
 
     config = make_config(tmp_path)
     store = Store.open(config.database_url)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 
 from newsletter.config import Config
-from newsletter.scheduler import next_runs, planned_jobs, start_scheduler
+from newsletter.ops.scheduler import next_runs, planned_jobs, start_scheduler
 from newsletter.store import Store
 from tests.conftest import make_config
 
@@ -176,8 +176,9 @@ def test_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 def test_a_later_send_round_resumes_an_interrupted_send(tmp_path: Path) -> None:
     import threading
 
-    from newsletter import jobs, pipeline
+    from newsletter import pipeline
     from newsletter.models import RenderedIssue
+    from newsletter.ops import jobs
 
     config = paris_config(tmp_path)
     store = Store.open(config.database_url)

@@ -1,7 +1,12 @@
-"""Composition: render (jinja2), inline (premailer), message (MIME per subscriber)."""
+"""Composition: render (jinja2), inline (premailer, once per issue), message (MIME per subscriber).
+
+Pure: a Briefing in, a RenderedIssue and per-subscriber Messages out. May import only the
+shared base (and newsletter.text); never the store, delivery, web or feeds.
+"""
 
 from .message import MessageFactory
-from .render import PLACEHOLDERS, UNSUBSCRIBE_PLACEHOLDER, impersonal, render_issue, strings
+from .placeholders import PLACEHOLDERS, UNSUBSCRIBE_PLACEHOLDER
+from .render import impersonal, render_issue, strings
 
 __all__ = [
     "PLACEHOLDERS", "UNSUBSCRIBE_PLACEHOLDER", "MessageFactory", "impersonal", "render_issue",

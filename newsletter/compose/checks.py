@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from ..models import Briefing, RenderedIssue
 from .mime import encoded_size
-from .render import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from .placeholders import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 
 GMAIL_CLIP_BYTES = 102_000  # Gmail clips a message's HTML past ~102 KB (empirical)
 SUBJECT_MAX = 90  # longer subjects are cut on phones

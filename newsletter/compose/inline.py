@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
-
-import cssutils
-from premailer import Premailer
+from functools import cache
+from typing import Any
 
 from ..errors import RenderError
 
-# premailer's cssutils would shorten #ffffff to #fff, which some clients (Lotus Notes) misread.
-cssutils.ser.prefs.minimizeColorHash = False
-cssutils.log.setLevel(logging.CRITICAL)
+
+@cache
+def _premailer() -> Any:
+    """premailer, loaded on first use (it brings requests along: composing must not)."""
+    import cssutils
+    from premailer import Premailer
+
+    # premailer's cssutils would shorten #ffffff to #fff, which some clients (Lotus Notes) misread.
+    cssutils.ser.prefs.minimizeColorHash = False
+    cssutils.log.setLevel(logging.CRITICAL)
+    return Premailer
 
 
 INLINERS = ("premailer", "css-inline")
@@ -28,7 +35,7 @@ def inline_css(html: str, backend: str = "premailer") -> str:
     if backend != "premailer":
         raise RenderError(f"unknown inliner {backend!r} (known: {', '.join(INLINERS)})")
     try:
-        inliner = Premailer(
+        inliner = _premailer()(
             html,
             allow_network=False,
             strip_important=False,

@@ -18,12 +18,7 @@ from html import escape
 from ..models import BodyTemplate, Message, MessageParts, RenderedIssue, Subscriber
 from .dkim_sign import DkimSigner
 from .mime import EncodedTemplate
-from .render import (
-    NAME_PLACEHOLDER,
-    PLACEHOLDERS,
-    PREFERENCES_PLACEHOLDER,
-    UNSUBSCRIBE_PLACEHOLDER,
-)
+from .placeholders import NAME_PLACEHOLDER, PLACEHOLDERS, PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 
 CRLF = "\r\n"
 

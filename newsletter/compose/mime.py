@@ -6,6 +6,8 @@ import binascii
 import re
 from collections.abc import Mapping, Sequence
 
+from .placeholders import UNSUBSCRIBE_PLACEHOLDER
+
 CRLF = "\r\n"
 
 
@@ -21,8 +23,6 @@ def qp(text: str) -> bytes:
 
 def encoded_size(html: str, sample_url: str) -> int:
     """Bytes of the HTML part as it travels in a message (one subscriber's link in it)."""
-    from .render import UNSUBSCRIBE_PLACEHOLDER
-
     return len(qp(html.replace(UNSUBSCRIBE_PLACEHOLDER, sample_url)))
 
 

@@ -17,12 +17,9 @@ from ..models import Briefing, RenderedIssue
 from ..resources import resource_dir
 from .inline import inline_css
 from .mime import encoded_size
+from .placeholders import NAME_PLACEHOLDER, PLACEHOLDERS, PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 
 # Opaque per-subscriber placeholders: no spaces or braces, so the inliner leaves them alone.
-UNSUBSCRIBE_PLACEHOLDER = "NL__UNSUBSCRIBE_URL__NL"
-PREFERENCES_PLACEHOLDER = "NL__PREFERENCES_URL__NL"
-NAME_PLACEHOLDER = "NL__NAME__NL"  # " Amina" (with its space) or nothing
-PLACEHOLDERS = (UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER, NAME_PLACEHOLDER)
 TEXT_WIDTH = 72
 
 

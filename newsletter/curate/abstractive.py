@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import requests
 
 from ..models import Story
-from .text import word_count
+from ..text import word_count
 
 log = logging.getLogger(__name__)
 

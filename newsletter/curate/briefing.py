@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
+from ..text import word_count
 from .budget import fit_budget, reading_minutes
 from .cluster import cluster_stories
 from .rank import score_clusters, select
 from .rules import EditorialRules
 from .summarise import strip_boilerplate, summarise, truncate_words
-from .text import word_count
 
 WPM_BY_LANGUAGE = {"fr": 230, "en": 238, "ar": 180}
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from ..models import BriefingItem
-from .text import word_count
+from ..text import word_count
 
 
 def reading_minutes(words: int, words_per_minute: int) -> int:

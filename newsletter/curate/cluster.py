@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..models import Cluster, Story
-from .text import tokens
+from ..text import tokens
 
 
 def cluster_stories(stories: Sequence[Story], *, threshold: float, language: str) -> list[Cluster]:

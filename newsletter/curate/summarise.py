@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 
-from .text import split_sentences, tokens, word_count
+from ..text import split_sentences, tokens, word_count
 
 _BOILERPLATE_PARAGRAPH = re.compile(
     r"^(?:lire (?:la suite|aussi|également)|read more|continue reading|en savoir plus"

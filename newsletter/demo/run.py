@@ -12,9 +12,9 @@ import tomli_w
 
 from ..config import Config, config_to_dict, load_config
 from ..models import RunReport
+from ..people.lists import import_csv
 from ..pipeline import open_store, run, utc_now, write_preview
 from ..resources import resource_dir
-from ..subscribers import import_csv
 from .server import sample_feeds
 
 PREFERRED_PORT = 8790

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..curate.briefing import subject_and_preheader
 from ..curate.budget import item_words, reading_minutes
-from ..curate.text import word_count
 from ..errors import EditRefused
 from ..models import Briefing, BriefingItem, SourceRef
+from ..text import word_count
 
 HEADLINE_MAX = 200
 SUMMARY_MAX_WORDS = 150

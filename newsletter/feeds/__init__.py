@@ -1,7 +1,9 @@
 """Feed collection: fetch (HTTP), parse (feedparser), normalise (Story), collect (store).
 
-The names below are loaded on first use: the parsing processes import only
-``newsletter.feeds.parse`` (feedparser), not the store, SQLAlchemy or requests.
+May import the shared base, config, store and newsletter.text (language detection);
+never curate, compose, delivery, web or ops. The names below are loaded on first use:
+the parsing processes import only ``newsletter.feeds.parse`` (feedparser), not the store,
+SQLAlchemy or requests.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from ..curate.text import detect_language
 from ..models import FeedSource, SourceRef, Story
+from ..text import detect_language
 from ..urls import canonical_url
 
 

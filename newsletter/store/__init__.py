@@ -1,4 +1,7 @@
-"""The store: SQLAlchemy Core tables and the queries the pipeline needs."""
+"""The store: SQLAlchemy Core tables, one query module per domain, Alembic migrations.
+
+SQLite by default, PostgreSQL by URL. May import only the shared base.
+"""
 
 from .repo import FeedResult, FeedState, Store
 

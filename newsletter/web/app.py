@@ -13,9 +13,9 @@ from flask import Flask, Response, abort, render_template, request
 from ..compose import impersonal, strings
 from ..config import LANGUAGES, Config
 from ..errors import TokenError
+from ..people.signup import known_sections
 from ..pipeline import utc_now
 from ..resources import resource_dir
-from ..signup import known_sections
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from .editor import editor_blueprint

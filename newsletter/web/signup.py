@@ -25,8 +25,8 @@ from ..compose import strings
 from ..config import LANGUAGES, Config
 from ..delivery.confirmations import ConfirmationMailer
 from ..errors import TokenError
+from ..people.signup import HONEYPOT_FIELD, Signups, Visitor, known_sections, read_form
 from ..pipeline import utc_now
-from ..signup import HONEYPOT_FIELD, Signups, Visitor, known_sections, read_form
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE
 from .client import client_ip

@@ -15,9 +15,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..config import Config
 from ..errors import WebhookError
+from ..people.bounces import apply_events
 from ..pipeline import utc_now
 from ..store import Store
-from ..webhooks import Receiver, WebhookRequest, apply_events, configured_receivers
+from ..webhooks import Receiver, WebhookRequest, configured_receivers
 
 MAX_BODY = 5_000_000  # SendGrid batches are the largest (a few hundred KB)
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..errors import SubscriberError, WebhookAuthError, WebhookPayloadError
-from ..subscribers import normalise_email
+from ..models import normalise_email
 
 HARD_BOUNCE = "hard_bounce"
 SOFT_BOUNCE = "soft_bounce"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from newsletter.curate.summarise import strip_boilerplate, summarise, truncate_words
-from newsletter.curate.text import word_count
+from newsletter.text import word_count
 
 ARTICLE = (
     "La tempête a frappé la côte atlantique dans la nuit de jeudi à vendredi. "

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.curate.text import split_sentences, tokens, word_count
+from newsletter.text import split_sentences, tokens, word_count
 
 
 @pytest.mark.parametrize(("text", "expected"), [

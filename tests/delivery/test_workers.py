@@ -18,9 +18,9 @@ import pytest
 import tomli_w
 from aiosmtpd.controller import Controller
 
-from newsletter import workers
 from newsletter.config import Config, config_to_dict
 from newsletter.models import RenderedIssue
+from newsletter.ops import workers
 from newsletter.store import Store, migrate
 from newsletter.store.engine import open_engine
 from tests.conftest import make_config

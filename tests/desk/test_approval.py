@@ -118,7 +118,7 @@ def test_editors_commands(tmp_path: Path) -> None:
 
 
 def test_a_send_round_before_the_deadline_is_a_wait_not_a_failure(tmp_path: Path) -> None:
-    from newsletter import jobs
+    from newsletter.ops import jobs
 
     # Local-time delivery: a reader in Dubai is due (09:00 there) long before the
     # approval deadline (08:00 in Casablanca): the round waits, records it, alerts nobody.

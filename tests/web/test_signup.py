@@ -21,9 +21,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from newsletter.cli import main
 from newsletter.config import Config
 from newsletter.errors import ConfigError
+from newsletter.people.lists import forget
 from newsletter.pipeline import utc_now
 from newsletter.store import Store
-from newsletter.subscribers import forget
 from newsletter.tokens import CONFIRM, UNSUBSCRIBE, Tokens
 from newsletter.web import create_app
 from tests.conftest import SECRET, make_config, parse_eml

@@ -20,8 +20,8 @@ import trustme
 from flask.testing import FlaskClient
 
 from newsletter.errors import ConfigError
+from newsletter.people.lists import address_hash, import_csv
 from newsletter.store import Store
-from newsletter.subscribers import address_hash, import_csv
 from newsletter.web import create_app
 from tests.conftest import SECRET, make_config
 from tests.pg import store_url

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from .config import Config
+from ..config import Config
 
 # Attributes every LogRecord has; anything else was passed with extra={...}.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}

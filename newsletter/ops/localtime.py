@@ -21,8 +21,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .config import Config, parse_hhmm
-from .models import Subscriber
+from ..config import Config, parse_hhmm
+from ..models import Subscriber
 
 NOT_DUE = "not_due"  # their local send time has not come yet: a later round sends it
 LATE = "late"  # past their send window: not sent (send --force sends it anyway)

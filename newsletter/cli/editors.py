@@ -8,10 +8,10 @@ from datetime import date
 
 import click
 
-from . import pipeline
-from .cli import _date, _store, config_option, date_option, json_option, main
-from .config import Config
-from .desk.accounts import AccountError, add_editor, check_username, hash_password
+from .. import pipeline
+from ..config import Config
+from ..desk.accounts import AccountError, add_editor, check_username, hash_password
+from .options import config_option, date_option, issue_day, json_option, open_store
 
 
 def _password(from_stdin: bool) -> str:
@@ -21,7 +21,7 @@ def _password(from_stdin: bool) -> str:
     return value
 
 
-@main.group()
+@click.group()
 def editors() -> None:
     """Accounts of the editor's desk (/editor of `newsletter serve`)."""
 
@@ -33,7 +33,7 @@ def editors() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def editors_add(config: Config, username: str, email: str, password_stdin: bool) -> None:
     """Create an editor account (the password is asked twice, or read from stdin)."""
-    name = add_editor(_store(config), username, _password(password_stdin), email,
+    name = add_editor(open_store(config), username, _password(password_stdin), email,
                       pipeline.utc_now())
     click.echo(f"added editor {name}" + (f" <{email}>" if email else ""))
 
@@ -45,7 +45,7 @@ def editors_add(config: Config, username: str, email: str, password_stdin: bool)
 def editors_passwd(config: Config, username: str, password_stdin: bool) -> None:
     """Set a new password (the editor's sessions end)."""
     name = check_username(username)
-    if not _store(config).set_editor_password(name, hash_password(_password(password_stdin))):
+    if not open_store(config).set_editor_password(name, hash_password(_password(password_stdin))):
         raise AccountError(f"no editor called {name!r}", hint="newsletter editors list")
     click.echo(f"new password set for {name}; their sessions are closed")
 
@@ -55,7 +55,7 @@ def editors_passwd(config: Config, username: str, password_stdin: bool) -> None:
 @json_option
 def editors_list(config: Config, as_json: bool) -> None:
     """Editor accounts (never their password hashes)."""
-    rows = _store(config).list_editors()
+    rows = open_store(config).list_editors()
     if as_json:
         click.echo(json.dumps(rows, default=str, indent=2))
         return
@@ -71,20 +71,20 @@ def editors_list(config: Config, as_json: bool) -> None:
 def editors_remove(config: Config, username: str) -> None:
     """Delete an editor account and end its sessions (its edits stay in the log)."""
     name = username.strip().lower()
-    if not _store(config).remove_editor(name):
+    if not open_store(config).remove_editor(name):
         raise AccountError(f"no editor called {name!r}", hint="newsletter editors list")
     click.echo(f"removed editor {name}")
 
 
-@main.command()
+@click.command()
 @config_option
 @date_option
 @click.option("--as", "username", required=True, help="The editor who approves.")
 @click.option("--language", default=None, help="The edition (default: every stored edition).")
 def approve(config: Config, issue_date: date | None, username: str, language: str | None) -> None:
     """Approve the stored issue as it stands (for [editor] require_approval)."""
-    store = _store(config)
-    day = _date(config, issue_date)
+    store = open_store(config)
+    day = issue_day(config, issue_date)
     name = check_username(username)
     if store.get_editor(name) is None:
         raise AccountError(f"no editor called {name!r}", hint="newsletter editors list")

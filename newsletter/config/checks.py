@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .config_sections import LANGUAGES, SENDERS, WebhooksSection
-from .errors import ConfigError
+from ..errors import ConfigError
+from .sections import LANGUAGES, SENDERS, WebhooksSection
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .model import Config
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -12,12 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .compose.confirmation import ConfirmationRequest
-from .config import LANGUAGES, Config
-from .errors import SubscriberError
-from .store import Store
-from .subscribers import address_hash, normalise_email
-from .tokens import CONFIRM, Tokens
+from ..compose.confirmation import ConfirmationRequest
+from ..config import LANGUAGES, Config
+from ..errors import SubscriberError
+from ..models import normalise_email
+from ..store import Store
+from ..tokens import CONFIRM, Tokens
+from .lists import address_hash
 
 HONEYPOT_FIELD = "website"  # a field people never see; bots fill every field they find
 

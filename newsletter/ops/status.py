@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .config import Config
+from ..config import Config
+from ..store import Store
 from .scheduler import next_runs
-from .store import Store
 
 
 def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from . import pipeline
+from .. import pipeline
+from ..config import Config
+from ..errors import ApprovalPending, NewsletterError
+from ..store import Store
 from .alerts import after_run
-from .config import Config
-from .errors import ApprovalPending, NewsletterError
 from .localtime import cutoff_at, due_at, open_issue_dates
 from .locks import LockBusy, held_lock
-from .store import Store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("newsletter.jobs")  # the name ops filter on, kept from before the regroup
 Clock = Callable[[], datetime]
 Report = dict[str, Any]
 

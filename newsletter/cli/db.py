@@ -7,18 +7,24 @@ import json
 import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import workers
-from .cli import _store, config_option, db, json_option, progress_bar, stop_on_sigterm
-from .config import Config
-from .errors import StoreError
-from .store import Store, migrate
-from .store.engine import safe_url
+from ..config import Config
+from ..errors import StoreError
+from ..ops import workers
+from ..store import Store, migrate
+from ..store.engine import safe_url
+from .options import config_option, json_option, open_store, progress_bar, stop_on_sigterm
+
+
+@click.group()
+def db() -> None:
+    """The store's database."""
 
 
 @contextlib.contextmanager
@@ -86,7 +92,7 @@ def db_check(config: Config) -> None:
 def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
                  resend_failed: bool, quiet: bool, as_json: bool) -> None:
     """`send --prepare` and/or `send --worker`; exits with the send command's codes."""
-    store = _store(config)
+    store = open_store(config)
     if not worker:
         added = workers.prepare_stage(config, store, issue_date)
         counts = store.delivery_counts(issue_date)
@@ -111,3 +117,12 @@ def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
         if result.interrupted:
             click.echo("stopped on request (SIGTERM): its leases were given back to the others")
     sys.exit(1 if result.failed or waiting or result.interrupted else 0)
+
+
+@db.command(name="backup")
+@config_option
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(config: Config, target: Path) -> None:
+    """Copy the SQLite store to TARGET with SQLite's online backup (safe during a send)."""
+    path = open_store(config).backup(target)
+    click.echo(f"backed up {config.database_url} to {path}")

@@ -9,10 +9,10 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .compose import impersonal, strings
-from .config import Config
-from .resources import resource_dir
-from .store import Store
+from ..compose import impersonal, strings
+from ..config import Config
+from ..resources import resource_dir
+from ..store import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
 

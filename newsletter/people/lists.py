@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
-from .config import LANGUAGES
-from .errors import SubscriberError
-from .store import Store
+from ..config import LANGUAGES
+from ..errors import SubscriberError
+from ..models import normalise_email
+from ..store import Store
 
 COLUMNS = ("email", "name", "language", "sections", "timezone", "consent_source", "consent_date")
 
@@ -41,15 +40,6 @@ class ImportReport:
     already: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (email, reason): left or bounced
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
-
-
-def normalise_email(address: str) -> str:
-    """A checked, normalised address (syntax only: no DNS lookups)."""
-    try:
-        info = validate_email(address.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise SubscriberError(f"invalid email address {address!r}: {exc}") from exc
-    return info.normalized.lower() if info.normalized.isascii() else info.normalized
 
 
 def read_csv(text: str) -> tuple[list[SubscriberRow], list[tuple[int, str]]]:

@@ -33,14 +33,15 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from . import jobs, pipeline
+from .. import pipeline
+from ..config import Config, parse_hhmm
+from ..errors import NewsletterError
+from ..store.monitor import job_store_engine
+from ..store.schema import JOBS_TABLE
+from . import jobs
 from .alerts import deliver, missed_job_alert
-from .config import Config, parse_hhmm
-from .errors import NewsletterError
-from .store.monitor import job_store_engine
-from .store.schema import JOBS_TABLE
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("newsletter.scheduler")  # the name ops filter on, kept from before the regroup
 
 
 class DaemonScheduler(BackgroundScheduler):  # type: ignore[misc]

@@ -11,16 +11,16 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from .compose import MessageFactory
-from .config import Config
-from .delivery import Sender, make_sender
-from .delivery.worker import Hold, WorkerResult, WorkerSettings, run_worker, worker_name
-from .desk import approval_gate, begin_sending
-from .errors import StaleIssue
+from ..compose import MessageFactory
+from ..config import Config
+from ..delivery import Sender, make_sender
+from ..delivery.worker import Hold, WorkerResult, WorkerSettings, run_worker, worker_name
+from ..desk import approval_gate, begin_sending
+from ..errors import StaleIssue
+from ..models import Subscriber
+from ..pipeline import Clock, message_factory, send_window_closes, stored_issue, utc_now
+from ..store import Store
 from .localtime import delivery_hold, due_at
-from .models import Subscriber
-from .pipeline import Clock, message_factory, send_window_closes, stored_issue, utc_now
-from .store import Store
 
 # Ledger states that mean some subscriber of the issue still waits for it.
 OPEN_STATES = ("pending", "claimed", "sending", "deferred")

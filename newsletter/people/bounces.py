@@ -21,8 +21,8 @@ from datetime import datetime
 
 from ..store import Store
 from ..store.webhooks import Effect, EventRow
-from ..subscribers import address_hash
-from .base import COMPLAINT, HARD_BOUNCE, SOFT_BOUNCE, UNSUBSCRIBE, WebhookEvent
+from ..webhooks.base import COMPLAINT, HARD_BOUNCE, SOFT_BOUNCE, UNSUBSCRIBE, WebhookEvent
+from .lists import address_hash
 
 LEFT = ("unsubscribed", "bounced", "complained", "forgotten")
 # Diagnostic texts often quote the address ("550 5.1.1 <jane@…>: no such user") and some

@@ -1,0 +1,97 @@
+"""`newsletter feeds check | enable | import-opml | export-opml`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import pipeline
+from ..config import Config
+from ..feeds.opml import import_opml, opml_path, write_opml
+from .options import (
+    config_option,
+    json_option,
+    open_store,
+)
+
+
+@click.group()
+def feeds() -> None:
+    """Feed health."""
+
+
+@feeds.command(name="check")
+@config_option
+@json_option
+def feeds_check(config: Config, as_json: bool) -> None:
+    """Each feed's last success, last error, failures in a row and items seen."""
+    states = {s.url: s for s in open_store(config).feed_states()}
+    rows = []
+    for feed in pipeline.all_feeds(config):
+        s = states.get(feed.url)
+        rows.append({
+            "url": feed.url, "name": feed.name,
+            "last_success": s.last_success.isoformat() if s and s.last_success else None,
+            "last_error": s.last_error if s and s.consecutive_failures else None,
+            "consecutive_failures": s.consecutive_failures if s else 0,
+            "items_seen": s.items_seen if s else 0,
+            "moved_to": s.moved_to if s else None,
+            "disabled": bool(s and s.disabled_at),
+            "note": s.note if s else None,
+        })
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'feed':<28} {'items':>6}  {'last success':<17} {'fails':>5}  state")
+    for r in rows:
+        when = str(r["last_success"] or "never")[:16].replace("T", " ")
+        if r["disabled"]:
+            state = f"DISABLED: {r['note']}"
+        elif r["consecutive_failures"]:
+            state = f"FAILING: {r['last_error']}"
+        elif r["last_success"]:
+            state = "ok" + (f" (moved to {r['moved_to']})" if r["moved_to"] else "")
+        else:
+            state = "never fetched"
+        click.echo(f"{str(r['name'])[:28]:<28} {r['items_seen']:>6}  {when:<17} "
+                   f"{r['consecutive_failures']:>5}  {state}")
+        click.echo(f"    {r['url']}")
+
+
+@feeds.command(name="enable")
+@config_option
+@click.argument("url")
+def feeds_enable(config: Config, url: str) -> None:
+    """Fetch a feed again after a 410 Gone disabled it (and forget a 301/308 address)."""
+    if not open_store(config).enable_feed(url):
+        click.echo(f"{url} is not known to the store", err=True)
+        sys.exit(1)
+    click.echo(f"enabled: {url}")
+
+
+@feeds.command(name="import-opml")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def feeds_import_opml(config: Config, file: Path) -> None:
+    """Add the feeds of an OPML file to [collect] feeds_opml."""
+    added, problems = import_opml(config, file)
+    click.echo(f"added {len(added)} feed(s) to {opml_path(config)}")
+    for problem in problems:
+        click.echo(f"  skipped {problem}", err=True)
+
+
+@feeds.command(name="export-opml")
+@config_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def feeds_export_opml(config: Config, out: Path | None) -> None:
+    """Every feed (config and OPML file) as OPML."""
+    text = write_opml(pipeline.all_feeds(config), config.newsletter.name)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)

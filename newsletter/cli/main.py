@@ -1,0 +1,75 @@
+"""The click application: the `newsletter` group, its error mapping, and where every command lives.
+
+Commands are registered here only, by name, and imported when used: `newsletter --help`
+lists them without importing the pipeline, and no command module imports this one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from ..errors import NewsletterError
+
+# command name -> (module of newsletter.cli, attribute): the one place commands are registered.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("run", "demo"),
+    "run": ("run", "run_command"),
+    "collect": ("issue", "collect"),
+    "build": ("issue", "build"),
+    "send": ("issue", "send"),
+    "rank": ("issue", "rank"),
+    "preview": ("issue", "preview"),
+    "send-test": ("issue", "send_test"),
+    "archive": ("issue", "archive"),
+    "approve": ("editors", "approve"),
+    "editors": ("editors", "editors"),
+    "feeds": ("feeds", "feeds"),
+    "subscribers": ("subscribers", "subscribers"),
+    "db": ("db", "db"),
+    "schedule": ("ops", "schedule"),
+    "send-due": ("ops", "send_due"),
+    "serve": ("ops", "serve"),
+    "status": ("ops", "status"),
+    "check-config": ("ops", "check_config"),
+}
+
+
+class _Group(click.Group):
+    """Loads commands from COMMANDS on demand; turns every NewsletterError into one message."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+        return command
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command, loaded (click itself only asks get_command for the one it runs)."""
+        return {name: getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+                for name, (module, attr) in COMMANDS.items()}
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        if value:
+            raise TypeError("register commands in newsletter.cli.main.COMMANDS")
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsletterError as exc:
+            click.echo(f"error: {exc.format()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsletter")
+def main() -> None:
+    """newsletter: the essentials of the day's news in one short morning email."""

@@ -1,0 +1,85 @@
+"""Ops commands: the daemon (schedule), the web app (serve), status, check-config, send-due."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import pipeline
+from ..config import Config
+from .options import (
+    config_option,
+    json_option,
+    open_store,
+    stop_on_sigterm,
+)
+
+
+@click.command()
+@config_option
+def schedule(config: Config) -> None:
+    """The daemon: collect, build at the cut-off, send at send_at; until SIGTERM or Ctrl-C."""
+    from ..ops.scheduler import run_scheduler
+
+    run_scheduler(config, echo=click.echo)
+
+
+@click.command()
+@config_option
+@click.option("--host", default=None, help="Address to listen on (default [web] host).")
+@click.option("--port", type=int, default=None, help="Port (default [web] port).")
+def serve(config: Config, host: str | None, port: int | None) -> None:
+    """Serve the web version of issues and the unsubscribe pages (waitress if installed)."""
+    from ..web import create_app, serve_app
+
+    serve_app(create_app(config, open_store(config)), host or config.web.host,
+              port or config.web.port, echo=click.echo)
+
+
+@click.command()
+@config_option
+@json_option
+def status(config: Config, as_json: bool) -> None:
+    """Last runs, next runs, failing feeds, the current issue's deliveries, the send lock."""
+    from ..ops.status import gather, render
+
+    data = gather(config, open_store(config), pipeline.utc_now())
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for line in render(data):
+        click.echo(line)
+
+
+@click.command(name="check-config")
+@config_option
+def check_config(config: Config) -> None:
+    """Check the configuration and print a summary."""
+    config.secret()
+    click.echo(f"{config.source}: ok — {len(config.feeds)} feeds, sender "
+               f"{config.delivery.sender}, store {config.database_url}")
+
+
+
+
+@click.command(name="send-due")
+@config_option
+@json_option
+def send_due(config: Config, as_json: bool) -> None:
+    """One send round: every open issue to the subscribers it is due for now."""
+    from ..ops.jobs import send_due as round_
+
+    store = open_store(config)
+    report = round_(config, store, stop=stop_on_sigterm())
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        from ..ops.jobs import summary
+
+        click.echo(summary("send", report) if report.get("issue_dates") else "nothing due")
+        for note in report.get("notes", []):
+            if note != "nothing due":
+                click.echo(f"note: {note}")
+    sys.exit(1 if report.get("messages_failed") or report.get("late") else 0)

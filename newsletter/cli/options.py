@@ -1,0 +1,107 @@
+"""Options and helpers shared by every command: --config, --date, --json, progress, SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..models import RunReport
+    from ..store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-27") from exc
+
+
+def config_option(func: F) -> F:
+    """--config PATH (default $NEWSLETTER_CONFIG, then ./newsletter.toml)."""
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                  help="Config file (default: $NEWSLETTER_CONFIG, then ./newsletter.toml).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, config_path: str | None, **kwargs: Any) -> Any:
+        from ..config import find_config_path, load_config
+        from ..ops.logs import configure_logging
+
+        config = load_config(find_config_path(config_path))
+        configure_logging(config)
+        return func(*args, config=config, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+date_option = click.option("--date", "issue_date", callback=parse_date, metavar="YYYY-MM-DD",
+                           help="Issue date (default: today in the newsletter's time zone).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+
+
+def open_store(config: Config) -> Store:
+    """The store named by the config, its schema checked."""
+    from .. import pipeline
+
+    return pipeline.open_store(config)
+
+
+def issue_day(config: Config, issue_date: date | None) -> date:
+    """The --date given, else today in the newsletter's time zone."""
+    from .. import pipeline
+
+    return issue_date or pipeline.today(config)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, length: int, quiet: bool) -> Iterator[Callable[[object], None] | None]:
+    """A progress bar on a terminal (stderr); nothing when piped, in cron, or with --quiet."""
+    if quiet or length <= 0 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield lambda done: bar.update(done if isinstance(done, int) else 1)
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def stop_on_sigterm() -> threading.Event:
+    """An event set by SIGTERM: sending stops after the chunk under way is recorded."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    return stop
+
+
+def print_report(report: RunReport, config: Config) -> None:
+    echo = click.echo
+    echo(f"{config.newsletter.name} — issue of {report.issue_date}")
+    disabled = f", {len(report.feeds_disabled)} disabled" if report.feeds_disabled else ""
+    echo(f"feeds:   {len(report.feeds_ok)} ok, {len(report.feeds_failed)} failed{disabled}")
+    for url in report.feeds_ok:
+        echo(f"  ok     {url}")
+    for url, reason in report.feeds_failed:
+        echo(f"  FAILED {url}: {reason}")
+    for url, reason in report.feeds_disabled:
+        echo(f"  DISABLED {url}: {reason} (newsletter feeds enable URL)")
+    if report.entries_skipped:
+        echo(f"  {report.entries_skipped} entries skipped (neither title nor link)")
+    echo(f"stories: {report.stories_seen} seen in the issue window ({report.stories_new} new)")
+    echo(f"items:   {report.items_chosen} chosen + {report.in_brief} in brief · reading time "
+         f"{report.reading_minutes} min · HTML {report.html_bytes // 1024} KB")
+    verb = "written" if config.delivery.sender == "outbox" else "sent"
+    echo(f"messages: {report.messages_sent} {verb}, {report.messages_failed} failed, "
+         f"{report.messages_skipped} already done")
+    for note in report.notes:
+        echo(f"note: {note}")

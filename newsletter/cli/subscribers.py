@@ -1,0 +1,142 @@
+"""`newsletter subscribers …`: the list (import, export, add, remove, forget, list, purge-pending)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from .. import pipeline
+from ..config import LANGUAGES, Config
+from ..models import normalise_email
+from ..people.lists import export_rows, forget, import_csv, write_export
+from ..people.signup import purge_pending
+from .options import (
+    config_option,
+    json_option,
+    open_store,
+)
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage the subscriber list."""
+
+
+@subscribers.command(name="import")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
+    """Import a CSV file (format: subscribers/README.md)."""
+    report = import_csv(open_store(config), file, now=pipeline.utc_now(), dry_run=dry_run,
+                        secret=config.secret())
+    prefix = "would add" if dry_run else "added"
+    click.echo(f"{prefix} {len(report.added)}, already subscribed {len(report.already)}, "
+               f"refused {len(report.refused)}, bad rows {len(report.errors)}")
+    for email, reason in report.refused:
+        click.echo(f"  refused {email}: {reason}")
+    for line, reason in report.errors:
+        click.echo(f"  {file}:{line}: {reason}", err=True)
+    sys.exit(1 if report.errors else 0)
+
+
+@subscribers.command(name="list")
+@config_option
+@click.option("--status", help="Only subscribers with this status (active, unsubscribed, …).")
+@json_option
+def subscribers_list(config: Config, status: str | None, as_json: bool) -> None:
+    """List subscribers."""
+    rows = open_store(config).list_subscribers(status)
+    if as_json:
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:>6}  {r['status']:<12} {r['language'] or '-':<3} {r['email']}"
+                   f"{'  (' + r['name'] + ')' if r['name'] else ''}")
+    click.echo(f"{len(rows)} subscriber(s)")
+
+
+@subscribers.command(name="add")
+@config_option
+@click.argument("address")
+@click.option("--name", default="")
+@click.option("--language", type=click.Choice(LANGUAGES), default=None)
+def subscribers_add(config: Config, address: str, name: str, language: str | None) -> None:
+    """Add one subscriber (consent source: cli)."""
+    store = open_store(config)
+    email = normalise_email(address)
+    status = store.subscriber_status(email)
+    if status not in (None, "active"):
+        click.echo(f"{email} is {status}: not re-subscribed", err=True)
+        sys.exit(1)
+    now = pipeline.utc_now()
+    sid, created = store.add_subscriber(email, name=name, language=language,
+                                        consent_source="cli", consent_at=now, now=now)
+    click.echo(f"{'added' if created else 'already subscribed'}: {email} (id {sid})")
+
+
+@subscribers.command(name="export")
+@config_option
+@click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--status", help="Only subscribers with this status.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def subscribers_export(config: Config, kind: str, status: str | None, out: Path | None) -> None:
+    """Export subscribers with their preferences and consent records."""
+    text = write_export(export_rows(open_store(config), status), kind)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@subscribers.command(name="forget")
+@config_option
+@click.argument("address")
+def subscribers_forget(config: Config, address: str) -> None:
+    """Erase a subscriber's personal data; a keyed hash keeps the address from coming back."""
+    if not forget(open_store(config), config.secret(), address, pipeline.utc_now()):
+        click.echo(f"{address} is not on the list", err=True)
+        sys.exit(1)
+    click.echo(f"forgotten: {address} (personal data erased; it cannot be imported again)")
+
+
+@subscribers.command(name="remove")
+@config_option
+@click.argument("address")
+def subscribers_remove(config: Config, address: str) -> None:
+    """Unsubscribe one address (it will not be re-imported)."""
+    store = open_store(config)
+    email = normalise_email(address)
+    subscriber = store.find_subscriber(email)
+    if subscriber is None:
+        click.echo(f"{email} is not on the list", err=True)
+        sys.exit(1)
+    store.set_subscriber_status(subscriber.id, "unsubscribed", pipeline.utc_now())
+    click.echo(f"unsubscribed: {email}")
+
+
+@subscribers.command(name="purge-pending")
+@config_option
+@click.option("--older-than", "days", type=int, default=None, metavar="DAYS",
+              help="Age in days of the unconfirmed sign-ups to delete "
+                   "(default: [signup] pending_days).")
+@json_option
+def subscribers_purge_pending(config: Config, days: int | None, as_json: bool) -> None:
+    """Delete sign-ups never confirmed (the form also does it at each sign-up)."""
+    days = config.signup.pending_days if days is None else days
+    if days * 24 < config.signup.confirm_hours:
+        raise click.BadParameter(
+            f"{days} day(s) is less than the {config.signup.confirm_hours} hours a confirmation "
+            "link works ([signup] confirm_hours)", param_hint="--older-than")
+    deleted = purge_pending(open_store(config), timedelta(days=days), pipeline.utc_now())
+    if as_json:
+        click.echo(json.dumps({"deleted": deleted, "older_than_days": days}))
+    else:
+        click.echo(f"deleted {deleted} sign-up(s) not confirmed within {days} day(s)")
