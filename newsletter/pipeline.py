@@ -134,7 +134,7 @@ def curate_settings(config: Config, language: str | None = None) -> CurateSettin
     n, c = config.newsletter, config.curate
     return CurateSettings(
         redundancy=c.redundancy, rules=editorial_rules(config),
-        section_names=config.section_names,
+        section_names=config.section_names, timezone=n.timezone,
         language=language or n.language, title=n.name, reading_minutes=n.reading_minutes,
         words_per_minute=config.words_per_minute, max_items=c.max_items,
         in_brief_items=c.in_brief_items, half_life_hours=c.half_life_hours,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
 from ..text import word_count
@@ -12,7 +13,7 @@ from .budget import fit_budget, reading_minutes
 from .cluster import cluster_stories
 from .rank import score_clusters, select
 from .rules import EditorialRules
-from .summarise import strip_boilerplate, summarise, truncate_words
+from .summarise import fix_relative_days, strip_boilerplate, summarise, truncate_words
 
 WPM_BY_LANGUAGE = {"fr": 230, "en": 238, "ar": 180}
 
@@ -34,6 +35,7 @@ class CurateSettings:
     redundancy: float = 0.5
     rules: EditorialRules = field(default_factory=EditorialRules)
     section_names: tuple[tuple[str, str], ...] = ()  # category -> heading, case-insensitive
+    timezone: str = "UTC"  # the newsletter's: which day a story's "today" meant
 
 
 def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: datetime
@@ -79,7 +81,8 @@ def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_
     ranked = rank_stories(stories, settings, now)
     limit = settings.max_items + settings.in_brief_items
     leads = {s.cluster.lead.id: s.cluster.lead for s in ranked[:limit]}
-    candidates = [_item(rank, scored, settings) for rank, scored in enumerate(ranked[:limit], 1)]
+    candidates = [_item(rank, scored, settings, issue_date)
+                  for rank, scored in enumerate(ranked[:limit], 1)]
     items, brief, words = _fit(candidates, settings)
     if summariser is not None and items:
         rewritten = {}
@@ -112,11 +115,19 @@ def _fit(candidates: list[BriefingItem], settings: CurateSettings
     )
 
 
-def _item(rank: int, scored: ScoredCluster, settings: CurateSettings) -> BriefingItem:
+def _item(rank: int, scored: ScoredCluster, settings: CurateSettings,
+          issue_date: date | None = None) -> BriefingItem:
     lead = scored.cluster.lead
-    summary = summarise(lead.text, lead.language, max_words=settings.summary_words)
+    # The publisher's standfirst leads when the article itself is there to pick from.
+    standfirst = lead.summary if lead.body else ""
+    summary = summarise(lead.text, lead.language, max_words=settings.summary_words,
+                        standfirst=standfirst)
     if not summary and lead.summary:
         summary = truncate_words(lead.summary, settings.summary_words)
+    if issue_date is not None:
+        published = lead.published.astimezone(ZoneInfo(settings.timezone)).date()
+        summary = fix_relative_days(summary, lead.language, published=published,
+                                    issue_date=issue_date)
     body_words = word_count(strip_boilerplate(lead.body)) if lead.body else 0
     seen = {lead.source.name}
     also_in: list[SourceRef] = []
@@ -141,9 +152,10 @@ def _item(rank: int, scored: ScoredCluster, settings: CurateSettings) -> Briefin
     )
 
 
-def story_item(rank: int, scored: ScoredCluster, settings: CurateSettings) -> BriefingItem:
+def story_item(rank: int, scored: ScoredCluster, settings: CurateSettings,
+               issue_date: date | None = None) -> BriefingItem:
     """One briefing item, summarised as the build does it (for stories an editor adds)."""
-    return _item(rank, scored, settings)
+    return _item(rank, scored, settings, issue_date)
 
 
 def subject_and_preheader(headlines: list[str]) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from newsletter.curate import CurateSettings, build_briefing
@@ -92,3 +93,32 @@ def test_other_languages_only_as_also_in() -> None:
     assert "Storm Mirna hits Casablanca" not in headlines
     storm = next(i for i in briefing.items if "Tempête" in i.headline)
     assert storm.source in ("Atlas", "Dépêches")  # the French story leads its cluster
+
+
+def test_the_standfirst_leads_and_relative_days_are_written_out() -> None:
+    body = ("La mairie de Rabat a présenté aujourd'hui un plan pour ses bus électriques, "
+            "avec quarante véhicules livrés d'ici l'été prochain.\n\n"
+            "Le réseau doit couvrir les quartiers périphériques, où les lignes sont rares. "
+            "Les syndicats de chauffeurs demandent une formation avant la mise en service. "
+            "Le coût total est estimé à 300 millions de dirhams sur cinq ans.")
+    standfirst = ("Quarante bus électriques rouleront à Rabat avant l'été, selon le plan présenté "
+                  "par la mairie.")
+    # Published at 21:00 UTC on the 26th: the issue of the 27th must not say "aujourd'hui".
+    late = replace(story(30, "Rabat commande des bus électriques", "Atlas", 8, body=body),
+                   summary=standfirst)
+    briefing = build_briefing([late], settings(timezone="Africa/Casablanca"),
+                              issue_date=date(2026, 11, 27), now=CUTOFF)
+    summary = briefing.items[0].summary
+    assert summary.startswith(standfirst)
+    assert "aujourd'hui" not in summary.lower()
+    assert "présenté aujourd'hui" not in summary
+
+
+def test_yesterdays_today_is_written_out() -> None:
+    teaser = replace(story(31, "Le port de Tanger agrandi", "Atlas", 8),
+                     summary="Le gouvernement a annoncé aujourd'hui l'agrandissement du port de Tanger, "
+                             "un chantier de quatre ans.")
+    briefing = build_briefing([teaser], settings(timezone="Africa/Casablanca"),
+                              issue_date=date(2026, 11, 27), now=CUTOFF)
+    summary = briefing.items[0].summary
+    assert "aujourd'hui" not in summary and "26 novembre" in summary, summary
