@@ -25,6 +25,7 @@ from .webhooks import webhooks_blueprint
 
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
 UNSUBSCRIBE_MAX_AGE = None
+ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body, as a form field
 
 
 def create_app(config: Config, store: Store) -> Flask:
@@ -72,11 +73,16 @@ def create_app(config: Config, store: Store) -> Flask:
         subscriber = store.get_subscriber(subscriber_id)
         if subscriber is None:
             return page("error.html", 400, message_key="web_invalid_link")
-        if request.method == "GET":  # never changes state: mail scanners follow links
-            return page("unsubscribe.html", lang=subscriber.language, token=token, done=False)
+        # Only a POST carrying RFC 8058's one-click body (the page's button sends it too)
+        # changes anything: link scanners send GET and HEAD (Flask answers HEAD with this
+        # view) and sometimes an empty POST.
+        if request.method != "POST" or request.form.get(ONE_CLICK[0]) != ONE_CLICK[1]:
+            return page("unsubscribe.html", 200 if request.method != "POST" else 400,
+                        lang=subscriber.language, token=token, done=False, one_click=ONE_CLICK)
         if subscriber.status == "active":
             store.set_subscriber_status(subscriber.id, "unsubscribed", utc_now())
-        return page("unsubscribe.html", lang=subscriber.language, token=token, done=True)
+        return page("unsubscribe.html", lang=subscriber.language, token=token, done=True,
+                    one_click=ONE_CLICK)
 
     def csrf_for(token: str) -> str:
         return hmac.new(config.secret(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
