@@ -264,7 +264,7 @@ class EditorSection:
     on_deadline: str = "send"  # not approved by the deadline: send (the draft as is) | skip
     test_addresses: str = ""  # the test list, comma-separated ("Send a test to the list")
     session_hours: float = 12.0  # an editor's login lasts this long
-    max_login_failures: int = 5  # failures (per name and per IP) before logins are slowed
+    max_login_failures: int = 5  # failures (per IP and name, per IP) before logins are slowed
 
 
 @dataclass(frozen=True)

@@ -81,11 +81,14 @@ def log_in(store: Store, secret: bytes, username: str, password: str, client: st
            now: datetime, session_hours: float, max_failures: int) -> LoginResult:
     """Check the password (unless throttled) and open a session.
 
-    Failures are counted per name and per client address; from ``max_failures`` on, each
-    key is locked for a delay that doubles with every further failure.
+    Failures are counted per (client address, name) and per client address; from
+    ``max_failures`` on, each key is locked for a delay that doubles with every further
+    failure. Never per name alone: strangers could then lock an editor out on their own
+    (the real editor, from another address, is never slowed by someone else's guesses).
     """
     name = username.strip().lower()
-    keys = [keyed(secret, "login-name", name), keyed(secret, "login-ip", client)]
+    keys = [keyed(secret, "login-client-name", f"{client}\n{name}"),
+            keyed(secret, "login-ip", client)]
     locked = store.login_locked_until(keys, now)
     if locked is not None:
         return LoginResult(locked_until=locked)

@@ -4,6 +4,6 @@ one-click), preferences, the editor's pages, provider webhooks, metrics — and 
 May import every wing below the pipeline and the pipeline itself; never cli or ops.
 """
 
-from .app import create_app, serve_app
+from .app import create_app, serve_app, waitress_options
 
-__all__ = ["create_app", "serve_app"]
+__all__ = ["create_app", "serve_app", "waitress_options"]

@@ -26,11 +26,13 @@ from .webhooks import webhooks_blueprint
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
 UNSUBSCRIBE_MAX_AGE = None
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body, as a form field
+PROXY_HOPS = "NEWSLETTER_PROXY_HOPS"  # app.config key: [web] proxy_hops, for the server
 
 
 def create_app(config: Config, store: Store) -> Flask:
     """The web application for one newsletter."""
     app = Flask(__name__, template_folder=str(resource_dir("templates") / "web"))
+    app.config[PROXY_HOPS] = config.web.proxy_hops
     tokens = Tokens(config.secret())
     offered = known_sections(config)
     language = config.newsletter.language
@@ -128,6 +130,24 @@ def create_app(config: Config, store: Store) -> Flask:
     return app
 
 
+def waitress_options(app: Flask) -> dict[str, Any]:
+    """waitress's proxy settings, from the app's ``[web] proxy_hops``.
+
+    waitress deletes X-Forwarded-* headers from any peer it was not told to trust, so
+    without these every visitor would share the proxy's address (one sign-up limit for
+    all, consent records with the proxy's IP). With N hops it believes the last N entries
+    of X-Forwarded-For (REMOTE_ADDR becomes the client's) and X-Forwarded-Proto; anything
+    a client wrote further left is ignored. It trusts whatever peer connects, so listen
+    only where the proxy alone can reach (docs/deploy.md).
+    """
+    hops = int(app.config.get(PROXY_HOPS, 0))
+    if not hops:
+        return {"clear_untrusted_proxy_headers": True}
+    return {"trusted_proxy": "*", "trusted_proxy_count": hops,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True}
+
+
 def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) -> None:
     """Serve with waitress when installed (production), else Flask's development server."""
     echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
@@ -136,7 +156,7 @@ def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) 
     except ImportError:
         app.run(host=host, port=port)
         return
-    serve(app, host=host, port=port)
+    serve(app, host=host, port=port, **waitress_options(app))
 
 
 def _known_zone(name: str) -> bool:

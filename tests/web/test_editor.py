@@ -249,3 +249,17 @@ def test_past_issues_count_each_edition_on_its_own_row(tmp_path: Path) -> None:
         assert row, listing
         sent[lang] = re.findall(rb"<td>(.*?)</td>", row.group(0), re.S)[3]
     assert sent == {"en": b"3", "fr": b"2"}
+
+
+def test_failures_from_one_address_do_not_lock_the_name_from_another(tmp_path: Path) -> None:
+    _, _, client = desk(tmp_path, max_login_failures=2)
+
+    def attempt(password: str, ip: str) -> int:
+        token = csrf_of(client.get("/editor/login").data)
+        return client.post("/editor/login", environ_base={"REMOTE_ADDR": ip},
+                           data={"username": "amina", "password": password, "csrf": token}
+                           ).status_code
+
+    assert [attempt("nope nope nope", "203.0.113.9") for _ in range(3)] == [401, 429, 429]
+    assert attempt(PASSWORD, "203.0.113.9") == 429  # that address, for that name: locked
+    assert attempt(PASSWORD, "198.51.100.7") == 302  # the editor elsewhere: not locked out
