@@ -160,10 +160,15 @@ def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) 
 
 
 def _known_zone(name: str) -> bool:
+    """An IANA zone name (``Europe/Paris``); False for anything else, never an exception."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if len(name) > 64:  # the longest IANA name has 32 characters
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A folder of the zone database ("Europe") is an IsADirectoryError, a name too long
+    # for the file system an OSError: both are "not a zone" here.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True

@@ -105,3 +105,18 @@ def test_pages_speak_the_subscribers_language(setup) -> None:  # type: ignore[no
     assert b'lang="fr"' in french.data
     bad = client.get("/unsubscribe/not-a-token", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert bad.status_code == 400 and b"Nothing was changed" in bad.data
+
+
+@pytest.mark.parametrize("zone", ["Europe", "x" * 5000, "Europe/", "../../etc/passwd",
+                                  "/etc/localtime", "a\x00b"])
+def test_a_zone_that_is_not_one_gets_a_clear_400(setup, zone: str) -> None:  # type: ignore[no-untyped-def]
+    from newsletter.tokens import PREFERENCES
+
+    client, store, _ = setup
+    path = f"/preferences/{token(PREFERENCES)}"
+    import re as _re
+    csrf = _re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text).group(1)  # type: ignore[union-attr]
+    answer = client.post(path, data={"language": "en", "timezone": zone, "csrf": csrf},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 400 and 'role="alert"' in answer.text
+    assert store.subscriber_preferences(1)["timezone"] is None  # type: ignore[index]

@@ -263,3 +263,28 @@ def test_failures_from_one_address_do_not_lock_the_name_from_another(tmp_path: P
     assert [attempt("nope nope nope", "203.0.113.9") for _ in range(3)] == [401, 429, 429]
     assert attempt(PASSWORD, "203.0.113.9") == 429  # that address, for that name: locked
     assert attempt(PASSWORD, "198.51.100.7") == 302  # the editor elsewhere: not locked out
+
+
+def test_a_newline_in_next_gets_a_clear_400_not_a_500(tmp_path: Path) -> None:
+    _, _, client = desk(tmp_path)
+    for target in ("/editor/issues\r\nSet-Cookie: x=1", "/editor/\nX", "/editor/\x00"):
+        page = client.get("/editor/login", query_string={"next": target})
+        assert page.status_code == 400 and b"login link is damaged" in page.data
+        token = csrf_of(client.get("/editor/login").data)
+        answer = client.post("/editor/login", query_string={"next": target},
+                             data={"username": "amina", "password": PASSWORD, "csrf": token})
+        assert answer.status_code == 400 and "Set-Cookie: x" not in str(answer.headers)
+    assert client.get(f"/editor/issue/{DAY}").status_code == 302  # not logged in by it
+
+
+def test_a_revision_that_is_not_a_number_gets_a_clear_400(tmp_path: Path) -> None:
+    _, store, client = desk(tmp_path)
+    login(client)
+    _, csrf, _ = page(client)
+    for revision in ("abc", "1e9", "", "9" * 40):
+        answer = client.post(f"/editor/issue/{DAY}/story", data={
+            "action": "drop", "story": "s2", "revision": revision, "csrf": csrf})
+        assert answer.status_code == 400, revision
+        assert b"is not a number: reload the page" in answer.data
+        assert b'role="alert"' in answer.data
+    assert store.issue_revision(DAY, "en") == 0

@@ -48,13 +48,22 @@ class Auth:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path of the editor's area (never another site) after logging in."""
-    if not target:
+    """Only a path of the editor's area (never another site) after logging in.
+
+    A target with control characters (a newline would split the Location header) is a
+    damaged link: the login page answers 400 before it gets here (``damaged_next``).
+    """
+    if not target or damaged_next(target):
         return PATH + "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith(PATH + "/") or "\\" in target:
         return PATH + "/"
     return target
+
+
+def damaged_next(target: str | None) -> bool:
+    """True when ``next=`` holds control characters (CR, LF, NUL...): never a real path."""
+    return bool(target) and any(ord(c) < 32 or ord(c) == 127 for c in str(target))
 
 
 def login_required(auth: Auth) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -80,6 +89,9 @@ def add_login_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> Non
 
     @bp.route("/login", methods=["GET", "POST"])
     def login() -> Any:
+        if damaged_next(request.args.get("next")):
+            abort(400, "this login link is damaged (its next= address holds control "
+                       "characters): open /editor/ and log in from there")
         nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         status, problem, until = 200, None, None
         if request.method == "POST":

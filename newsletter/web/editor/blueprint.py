@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from ...compose import strings
 from ...config import Config
@@ -37,6 +38,13 @@ def editor_blueprint(config: Config, store: Store) -> Blueprint:
             response.headers["Content-Security-Policy"] = PAGE_POLICY
             response.headers["X-Frame-Options"] = "DENY"
         return response
+
+    @bp.errorhandler(400)
+    def bad_request(error: HTTPException) -> tuple[str, int]:
+        """A damaged form or link: a page of the desk that says what was wrong."""
+        shown: tuple[str, int] = page("editor/error.html", 400, message=error.description,
+                                      editor=None)
+        return shown
 
     add_login_routes(bp, auth, page)
     add_desk_routes(bp, auth, page)

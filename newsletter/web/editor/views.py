@@ -35,6 +35,14 @@ def force_scheme(html: str, scheme: str) -> str:
     return _DARK_QUERY.sub("@media all" if scheme == "dark" else "@media not all", html)
 
 
+def form_revision() -> int:
+    """The revision the form was loaded at; 400 when it is not a number (a damaged form)."""
+    raw = request.form.get("revision", "-1").strip()
+    if not re.fullmatch(r"-?\d{1,9}", raw):
+        abort(400, f"the form's revision {raw[:20]!r} is not a number: reload the page")
+    return int(raw)
+
+
 def ledger_counts(counts: dict[str, int]) -> dict[str, int]:
     """The ledger's statuses as the desk shows them: sent, failed, pending."""
     return {"sent": counts.get("sent", 0),
@@ -102,8 +110,8 @@ def add_desk_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> None
         d = service.load_draft(config, store, issue_date, lang)
         if d is None:
             abort(404)
+        revision = form_revision()
         try:
-            revision = int(request.form.get("revision", "-1"))
             run(d, revision)
         except EditRefused as exc:
             return show(issue_date, lang, 409, exc.message)
