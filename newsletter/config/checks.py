@@ -92,10 +92,6 @@ def _check_webhooks(w: WebhooksSection, bad: Any) -> None:
             raise bad(f"[webhooks] {key}", "must be between 10 and 86400 seconds")
     if w.soft_bounce_limit < 0:
         raise bad("[webhooks] soft_bounce_limit", "must not be negative (0: never suppress)")
-    try:
-        re.compile(w.ses_cert_host_pattern)
-    except re.error as exc:
-        raise bad("[webhooks] ses_cert_host_pattern", f"is not a regular expression: {exc}") from exc
     for arn in filter(None, (a.strip() for a in w.ses_topic_arns.split(","))):
         if not arn.startswith("arn:"):
             raise bad("[webhooks] ses_topic_arns", f"must list SNS topic ARNs, got {arn!r}")

@@ -250,7 +250,7 @@ class WebhooksSection:
     brevo_token_env: str = "BREVO_WEBHOOK_TOKEN"
     resend_secret_env: str = "RESEND_WEBHOOK_SECRET"
     ses_topic_arns: str = ""  # comma-separated SNS topic ARNs to accept (empty: SES off)
-    ses_cert_host_pattern: str = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+    ses_sns_endpoint: str = ""  # "": AWS itself; else scheme://host[:port] (a test server)
     ses_max_age_seconds: int = 3600  # SNS keeps a message's Timestamp on its retries
     ses_confirm_subscriptions: bool = True
 

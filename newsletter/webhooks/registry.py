@@ -42,7 +42,7 @@ def configured_receivers(config: Config) -> dict[str, Receiver]:
     if w.ses_topic_arns.strip():
         p = config.providers
         found["ses"] = SesReceiver(topic_arns=w.ses_topic_arns,
-                                   cert_host_pattern=w.ses_cert_host_pattern,
+                                   endpoint=w.ses_sns_endpoint.strip().rstrip("/"),
                                    max_age=w.ses_max_age_seconds,
                                    confirm=w.ses_confirm_subscriptions,
                                    timeout=(p.connect_timeout, p.read_timeout))

@@ -1,8 +1,9 @@
 """Provider webhooks through the real Flask app and a real SQLite store.
 
 SES's signing certificate and subscription URL are served over HTTPS on 127.0.0.1
-(trustme CA, trusted through REQUESTS_CA_BUNDLE), with the allowed-host pattern
-pointing there.
+(trustme CA, trusted through REQUESTS_CA_BUNDLE): the messages name
+sns.eu-west-1.amazonaws.com, as SNS's do, and ``[webhooks] ses_sns_endpoint`` sends
+the requests to the local server instead.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from tests.web.webhook_fixtures import (
     POSTMARK_PASSWORD,
     POSTMARK_TOKEN,
     RESEND_SECRET,
+    SNS_HOST,
     TOPIC,
     Brevo,
     CertServer,
+    ConnectionRecorder,
     Mailgun,
     Postmark,
     Resend,
@@ -107,14 +110,14 @@ def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert: CertServer, sns
                         "RESEND_WEBHOOK_SECRET": RESEND_SECRET}.items():
         monkeypatch.setenv(name, value)
     config = make_config(tmp_path, store={"url": url}, webhooks={"ses_topic_arns": TOPIC,
-                                             "ses_cert_host_pattern": r"127\.0\.0\.1",
+                                             "ses_sns_endpoint": cert.base,
                                              "soft_bounce_limit": 2} | webhooks)
     store = Store.open(config.database_url)
     for email in (READER, OTHER_READER):
         store.add_subscriber(email, now=NOW)
     signers = {"sendgrid": sendgrid, "mailgun": Mailgun(), "postmark": Postmark(),
                "brevo": Brevo(), "resend": Resend(),
-               "ses": Ses(sns_key[0], cert.base + CERT_PATH)}
+               "ses": Ses(sns_key[0], SNS_HOST + CERT_PATH)}
     return Harness(create_app(config, store).test_client(), store, signers, cert)
 
 
@@ -413,29 +416,141 @@ def test_sns_signature_version_1_is_verified(h: Harness) -> None:
     assert h.send("ses", "hard", email=OTHER_READER, ident="v3").status_code == 403
 
 
-def test_sns_subscription_confirmation_visits_the_subscribe_url(h: Harness) -> None:
-    ses = h.signers["ses"]
+SUBSCRIBE = (f"{SNS_HOST}/?Action=ConfirmSubscription&TopicArn={TOPIC}"
+             "&Token=2336412f37fb687f5d51e6e2425c464de257e5e9d0")
+
+
+def confirmation(ses: Ses, url: str = SUBSCRIBE, topic: str = TOPIC) -> Signed:
+    token = "2336412f37fb687f5d51e6e2425c464de257e5e9d0"
     env = ses.envelope("You asked to receive this topic's messages (test wording).",
-                       kind="SubscriptionConfirmation",
-                       extra={"Token": "tok-0123", "SubscribeURL": h.cert.base + "/confirm?t=1"})
-    answer = h.post(ses.sign_envelope(env))
+                       kind="SubscriptionConfirmation", topic=topic,
+                       extra={"Token": token, "SubscribeURL": url})
+    return ses.sign_envelope(env)
+
+
+def test_sns_subscription_confirmation_calls_confirm_subscription(h: Harness) -> None:
+    answer = h.post(confirmation(h.signers["ses"]))
     assert answer.status_code == 200 and "confirmed" in answer.json["note"]
-    assert h.cert.hits["/confirm"] == 1 and h.events() == []
+    assert h.cert.hits["/"] == 1 and h.events() == []
+    assert h.cert.queries[-1] == SUBSCRIBE.partition("?")[2].replace(":", "%3A")
 
 
-def test_sns_urls_off_the_allowed_hosts_are_never_fetched(h: Harness) -> None:
+@pytest.mark.parametrize("url", [
+    "https://attacker.example/?Action=ConfirmSubscription",
+    SUBSCRIBE.replace("eu-west-1.amazonaws.com", "us-east-1.amazonaws.com"),  # not the topic's
+    SUBSCRIBE.replace("brief-bounces", "other-topic"),
+    SUBSCRIBE.replace("Token=2336", "Token=9999"),
+    SUBSCRIBE.replace("ConfirmSubscription", "Unsubscribe"),
+    SUBSCRIBE + "&Extra=1",
+])
+def test_sns_subscribe_urls_that_say_something_else_are_refused(h: Harness, url: str) -> None:
+    assert h.post(confirmation(h.signers["ses"], url)).status_code == 403
+    assert h.cert.hits["/"] == 0
+
+
+HOSTILE_CERT_URLS = [
+    "https://127.0.0.1:{port}\\@sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com\\@127.0.0.1:{port}/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com@127.0.0.1:{port}/SimpleNotificationService-a.pem",
+    "https://user:secret@sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem",
+    "https://127.0.0.1:{port}/SimpleNotificationService-a.pem",
+    "https://[::ffff:127.0.0.1]:{port}/SimpleNotificationService-a.pem",
+    "https://2130706433:{port}/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com:{port}/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com%2F@127.0.0.1:{port}/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com%40127.0.0.1:{port}/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com/%2e%2e/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com/a/../SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com.127.0.0.1.nip.io/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com\uff0e127.0.0.1/SimpleNotificationService-a.pem",
+    "https://sns.evil.amazonaws.com/SimpleNotificationService-a.pem",
+    "https://sns.EU-WEST-1.amazonaws.com/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com.evil.example/SimpleNotificationService-a.pem",
+    "http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem",
+    "HTTPS://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem?x=1",
+    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem#x",
+    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem\n",
+    " https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem",
+    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.txt",
+    "//sns.eu-west-1.amazonaws.com/SimpleNotificationService-a.pem",
+]
+
+
+def test_sns_certificate_urls_of_any_other_shape_never_connect(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert_server: CertServer,
+        sns_key: Any) -> None:
+    """Every hostile shape is refused before any connection, in the same words.
+
+    The requests that would be made go to a real socket that counts connections, both
+    through ``ses_sns_endpoint`` and through the port the hostile URLs name.
+    """
+    with ConnectionRecorder() as recorder:
+        h = build(tmp_path, monkeypatch, cert_server, sns_key, ses_sns_endpoint=recorder.base)
+        ses = h.signers["ses"]
+        answers = set()
+        for url in HOSTILE_CERT_URLS:
+            ses.cert_url = url.format(port=recorder.port)
+            answer = h.send("ses", "hard")
+            answers.add((answer.status_code, answer.json["error"]))
+        assert answers == {(403, "ses: the SNS message could not be verified")}
+        assert recorder.connections == 0
+        assert_nothing_changed(h)
+        ses.cert_url = SNS_HOST + CERT_PATH  # the control: a good URL does connect
+        assert h.send("ses", "hard").status_code == 502
+        assert recorder.connections == 1
+        assert sum(cert_server.hits.values()) == 0
+
+
+def test_sns_nothing_is_fetched_for_an_unknown_topic_or_a_stale_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert_server: CertServer,
+        sns_key: Any) -> None:
+    with ConnectionRecorder() as recorder:
+        h = build(tmp_path, monkeypatch, cert_server, sns_key, ses_sns_endpoint=recorder.base)
+        ses = h.signers["ses"]
+        body = ses.body("hard", READER, "t9").decode()
+        other = h.post(ses.sign_envelope(ses.envelope(body, topic=TOPIC + "-other")))
+        assert other.status_code == 403 and "ses_topic_arns" in other.json["error"]
+        stale = h.post(ses.sign(body.encode(), at=int(time.time()) - 7200))
+        assert stale.status_code == 403
+        assert h.post(confirmation(ses, topic=TOPIC + "-other")).status_code == 403
+        assert recorder.connections == 0
+        assert_nothing_changed(h)
+
+
+def test_sns_every_verification_failure_answers_the_same_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert_server: CertServer,
+        sns_key: Any) -> None:
+    """A closed port, a 404, a wrong signature and a refused URL cannot be told apart."""
+    with ConnectionRecorder() as closed:
+        port = closed.port
+    h = build(tmp_path, monkeypatch, cert_server, sns_key)
     ses = h.signers["ses"]
-    for url in ("https://sns.eu-west-1.amazonaws.com.evil.example/cert.pem",
-                h.cert.base.replace("https", "http") + CERT_PATH):
-        ses.cert_url = url
-        answer = h.send("ses", "hard")
-        assert answer.status_code == 403 and "allowed host" in answer.json["error"]
-    ses.cert_url = h.cert.base + CERT_PATH
-    env = ses.envelope("confirm me", kind="SubscriptionConfirmation",
-                       extra={"Token": "t", "SubscribeURL": "https://attacker.example/confirm"})
-    assert h.post(ses.sign_envelope(env)).status_code == 403
-    assert sum(h.cert.hits.values()) == 1  # only the certificate, for the last request
+    ses.cert_url = SNS_HOST + "/missing-certificate.pem"  # a 404
+    not_found = h.send("ses", "hard")
+    ses.cert_url = SNS_HOST + CERT_PATH
+    wrong_key = h.post(ses.sign(ses.body("hard", READER, "k1"), secret=ses.wrong_secret()))
+    ses.cert_url = f"https://127.0.0.1:{port}\\@sns.eu-west-1.amazonaws.com/c.pem"
+    refused_url = h.send("ses", "hard")
+    (tmp_path / "closed").mkdir()
+    h_closed = build(tmp_path / "closed", monkeypatch, cert_server, sns_key,
+                     ses_sns_endpoint=f"https://127.0.0.1:{port}")
+    h_closed.signers["ses"].cert_url = SNS_HOST + CERT_PATH
+    closed_port = h_closed.send("ses", "hard")
+    statuses = [a.status_code for a in (not_found, wrong_key, refused_url, closed_port)]
+    assert statuses == [502, 403, 403, 502]  # 502: SNS tries again later
+    assert {a.json["error"] for a in (not_found, wrong_key, refused_url, closed_port)} == {
+        "ses: the SNS message could not be verified"}
     assert_nothing_changed(h)
+
+
+def test_a_wrong_sns_endpoint_setting_names_the_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cert_server: CertServer,
+        sns_key: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        build(tmp_path, monkeypatch, cert_server, sns_key,
+              ses_sns_endpoint="https://127.0.0.1:1/path?x")
+    assert "[webhooks] ses_sns_endpoint" in info.value.message
 
 
 def test_sns_messages_from_another_topic_are_refused(h: Harness) -> None:
@@ -446,20 +561,13 @@ def test_sns_messages_from_another_topic_are_refused(h: Harness) -> None:
     assert_nothing_changed(h)
 
 
-def test_sns_certificate_server_down_gets_502(h: Harness) -> None:
-    h.signers["ses"].cert_url = h.cert.base + "/no-such-certificate"
-    answer = h.send("ses", "hard")
-    assert answer.status_code == 502
-    assert_nothing_changed(h)
-
-
 # -- configuration ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("values", "needle"), [
     ({"tolerance_seconds": 1}, "[webhooks] tolerance_seconds"),
     ({"soft_bounce_limit": -1}, "[webhooks] soft_bounce_limit"),
-    ({"ses_cert_host_pattern": "(unclosed"}, "[webhooks] ses_cert_host_pattern"),
+    ({"ses_cert_host_pattern": "sns"}, "'ses_cert_host_pattern'"),  # removed: unknown key
     ({"ses_topic_arns": "my-topic"}, "[webhooks] ses_topic_arns"),
     ({"sendgrid_public_key": "x"}, "'sendgrid_public_key'"),
 ])

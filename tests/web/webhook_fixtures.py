@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import ssl
 import threading
 import time
@@ -35,6 +36,7 @@ BREVO_TOKEN = "brevo-bearer-token-for-tests-987"
 BREVO_PASSWORD = "brevo-basic-password-for-tests"
 RESEND_SECRET = "whsec_" + base64.b64encode(b"resend-svix-test-key-32-bytes!!!").decode()
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:brief-bounces"
+SNS_HOST = "https://sns.eu-west-1.amazonaws.com"  # what SNS writes; tests connect elsewhere
 
 
 @dataclass
@@ -226,17 +228,19 @@ class CertServer:
     pem: bytes
     ca: trustme.CA
     hits: Counter[str] = field(default_factory=Counter)
+    queries: list[str] = field(default_factory=list)
 
     def __enter__(self) -> CertServer:
         served = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                path = self.path.split("?")[0]
+                path, _, query = self.path.partition("?")
                 served.hits[path] += 1
-                if path.endswith(".pem"):
+                served.queries.append(query)
+                if path.endswith(".pem") and "missing" not in path:
                     body, kind = served.pem, "application/x-pem-file"
-                elif path == "/confirm":
+                elif path == "/" and query.startswith("Action=ConfirmSubscription&"):
                     body, kind = b"<ConfirmSubscriptionResponse/>", "text/xml"
                 else:
                     self.send_error(404)
@@ -262,6 +266,39 @@ class CertServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class ConnectionRecorder:
+    """A real listening socket on 127.0.0.1 that counts the connections made to it.
+
+    Each connection is accepted, counted, then closed at once, so a client that gets
+    this far fails quickly, and only after it was counted.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.base = f"https://127.0.0.1:{self.port}"
+        self.connections = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed by __exit__
+                return
+            self.connections += 1
+            conn.close()
+
+    def __enter__(self) -> ConnectionRecorder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self.thread.join(timeout=10)
 
 
 def signing_certificate() -> tuple[rsa.RSAPrivateKey, bytes]:
