@@ -31,11 +31,21 @@ from .desk import approval_gate, begin_sending, editors_hold, note_rebuilt
 from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.opml import opml_feeds
-from .models import Briefing, FeedSource, RenderedIssue, RunReport, ScoredCluster, Story, Subscriber
+from .models import (
+    Briefing,
+    BriefingItem,
+    FeedSource,
+    RenderedIssue,
+    RunReport,
+    ScoredCluster,
+    Story,
+    Subscriber,
+)
 from .ops.alerts import after_run
 from .ops.localtime import delivery_hold
 from .ops.locks import LockBusy, _Either, held_lock
 from .store import Store
+from .text import bound
 from .tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 
 Clock = Callable[[], datetime]
@@ -195,8 +205,13 @@ def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock 
     summariser = chat_summariser(config, store, clock)
     built: list[tuple[Briefing, RenderedIssue]] = []
     for language in issue_languages(config, store):
+        skipped: list[BriefingItem] = []
         briefing = build_briefing(stories, curate_settings(config, language),
-                                  issue_date=issue_date, now=end, summariser=summariser)
+                                  issue_date=issue_date, now=end, summariser=summariser,
+                                  skipped=skipped)
+        notes.extend(f"{language}: story skipped, too long for any issue ({len(item.headline)} + "
+                     f"{len(item.summary)} characters): {bound(item.headline, 80)!r} {item.url}"
+                     for item in skipped)
         if not briefing.items:
             if language == config.newsletter.language:
                 raise NewsletterError(

@@ -15,6 +15,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..errors import RenderError
 from ..models import Briefing, RenderedIssue
 from ..resources import resource_dir
+from ..text import bound
+from .checks import SUBJECT_MAX
 from .inline import inline_css
 from .mime import encoded_size
 from .placeholders import NAME_PLACEHOLDER, PLACEHOLDERS, PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
@@ -63,8 +65,10 @@ def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
     """HTML (inlined once) and text of the issue, with the unsubscribe placeholder in both.
 
     When the HTML would pass ``limit`` bytes, the lowest-ranked stories stay in the web
-    version only (``web_html``, which has them all) and the email says how many.
+    version only (``web_html``, which has them all) and the email says how many. The
+    subject is cut to SUBJECT_MAX characters (between words, never inside a letter).
     """
+    briefing = replace(briefing, subject=bound(briefing.subject, SUBJECT_MAX))
     web_html, text = _render(briefing, postal_address, web_url, inliner, more=0)
     html, kept, moved = web_html, briefing, 0
     size = encoded_size(html, _SAMPLE_URL)

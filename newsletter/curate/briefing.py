@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
 from ..text import word_count
-from .budget import fit_budget, reading_minutes
+from .budget import fit_budget, fits_alone, reading_minutes
 from .cluster import cluster_stories
 from .rank import score_clusters, select
 from .rules import EditorialRules
@@ -72,11 +72,13 @@ Summariser = Callable[[Story, int], str | None]
 
 
 def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_date: date,
-                   now: datetime, summariser: Summariser | None = None) -> Briefing:
+                   now: datetime, summariser: Summariser | None = None,
+                   skipped: list[BriefingItem] | None = None) -> Briefing:
     """The day's briefing from the stories of its window (pure: time is passed in).
 
     Summaries are extractive; a ``summariser`` (e.g. a language model) may rewrite
-    those of the items that made the cut, within the same word budget.
+    those of the items that made the cut, within the same word budget. Candidates too
+    long for any issue are left out, and added to ``skipped`` when given.
     """
     ranked = rank_stories(stories, settings, now)
     limit = settings.max_items + settings.in_brief_items
@@ -92,6 +94,9 @@ def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_
                 rewritten[item.story_id] = replace(item, summary=text, summary_words=word_count(text))
         candidates = [rewritten.get(c.story_id, c) for c in candidates]
         items, brief, words = _fit(candidates, settings)
+    if skipped is not None:
+        budget = settings.reading_minutes * settings.words_per_minute
+        skipped.extend(c for c in candidates if not fits_alone(c, budget))
     headlines = [i.headline for i in items + brief]
     return Briefing(
         issue_date=issue_date,

@@ -18,6 +18,18 @@ def item_words(item: BriefingItem) -> int:
     return word_count(item.headline) + item.summary_words
 
 
+# The most characters one item (headline and summary) may take. Real ones stay far below
+# (a 300-character headline and a 60-word summary make ~800): past it, a story is hostile or
+# broken (one 50,000-character "word" counts as one word) and would push the others out.
+MAX_ITEM_CHARS = 4_000
+
+
+def fits_alone(item: BriefingItem, budget_words: int) -> bool:
+    """Whether the item could fit an issue at all: within the reading time and MAX_ITEM_CHARS."""
+    return (item_words(item) <= budget_words
+            and len(item.headline) + len(item.summary) <= MAX_ITEM_CHARS)
+
+
 def fit_budget(
     candidates: Sequence[BriefingItem],
     *,
@@ -29,11 +41,12 @@ def fit_budget(
     """Summarised items in rank order within the time budget, then headline-only items.
 
     Returns (items, in_brief, total words); total words / wpm never exceeds ``minutes``.
+    An item that could never fit (see ``fits_alone``) is skipped: it does not stop the others.
     """
     budget = minutes * words_per_minute
     items: list[BriefingItem] = []
     used = 0
-    rest = list(candidates)
+    rest = [item for item in candidates if fits_alone(item, budget)]
     while rest and len(items) < max_items:
         words = item_words(rest[0])
         if used + words > budget:

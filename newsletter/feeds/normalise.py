@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from ..models import FeedSource, SourceRef, Story
-from ..text import detect_language
+from ..text import bound, detect_language, limits
 from ..urls import canonical_url
 
 
@@ -103,7 +103,7 @@ def _image(entry: Any, body_html: str) -> str | None:
     match = re.search(r"<img[^>]+src=[\"']([^\"']+)", body_html or "")
     if match:
         candidates.append(html.unescape(match.group(1)))
-    return next((c for c in candidates if c.startswith("https://")), None)
+    return next((c for c in candidates if c.startswith("https://") and len(c) <= limits.MAX_URL), None)
 
 
 def _body_html(entry: Any) -> str:
@@ -114,28 +114,30 @@ def _body_html(entry: Any) -> str:
 def normalise_entry(entry: Any, feed: FeedSource, feed_language: str | None,
                     first_seen: datetime) -> Story | None:
     """One feed entry as a Story; None when it has neither a title nor a link."""
-    title = clean_text(entry.get("title", ""))
+    title = bound(clean_text(entry.get("title", "")), limits.MAX_TITLE)
     link = entry.get("link") or ""
+    link = link if len(link) <= limits.MAX_URL else ""
     if not title and not link:
         return None
     url = canonical_url(link) if link.startswith(("http://", "https://")) else ""
     body_html = _body_html(entry)
-    summary = clean_text(entry.get("summary", ""))
-    body = clean_text(body_html, paragraphs=True)
+    summary = bound(clean_text(entry.get("summary", "")), limits.MAX_SUMMARY)
+    body = bound(clean_text(body_html, paragraphs=True), limits.MAX_BODY)
     published = _published(entry, first_seen)
-    language = (feed.language or feed_language or "").split("-")[0].lower() \
+    language = bound((feed.language or feed_language or "").split("-")[0].lower(), limits.MAX_LANGUAGE) \
         or detect_language(f"{title} {summary} {body[:2000]}")
     categories = tuple(dict.fromkeys(
-        clean_text(tag.get("term", "")) for tag in entry.get("tags", []) or [] if tag.get("term")
+        bound(clean_text(tag.get("term", "")), limits.MAX_CATEGORY)
+        for tag in entry.get("tags", []) or [] if tag.get("term")
     ))
     return Story(
         id=story_id(feed.url, entry.get("id"), url, title, published.isoformat()),
         url=url or feed.url,
-        title=title or summary[:80],
-        summary=summary or body[:400],
+        title=title or bound(summary, 80),
+        summary=summary or bound(body, 400),
         body=body,
         published=published,
-        source=SourceRef(name=feed.name, url=url or feed.url, feed_url=feed.url),
+        source=SourceRef(name=bound(feed.name, limits.MAX_NAME), url=url or feed.url, feed_url=feed.url),
         language=language,
         section=feed.section or (categories[0] if categories else None),
         categories=categories,

@@ -5,7 +5,8 @@ imports the other for them. Imports nothing of ours: pure functions over strings
 """
 
 from .language import detect_language
+from .limits import bound
 from .sentences import split_sentences
 from .words import stopwords, tokens, word_count, words
 
-__all__ = ["detect_language", "split_sentences", "stopwords", "tokens", "word_count", "words"]
+__all__ = ["bound", "detect_language", "split_sentences", "stopwords", "tokens", "word_count", "words"]

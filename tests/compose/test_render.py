@@ -114,3 +114,17 @@ def test_same_briefing_same_bytes() -> None:
     a = render_issue(briefing(), postal_address="x", web_url="https://n.example/i")
     b = render_issue(briefing(), postal_address="x", web_url="https://n.example/i")
     assert a.html.encode() == b.html.encode() and a.text.encode() == b.text.encode()
+
+
+def test_a_hostile_subject_is_cut_by_characters_and_the_issue_still_renders() -> None:
+    """A 100,000-character lead headline used to make the frame alone pass the size limit."""
+    from newsletter.compose.checks import SUBJECT_MAX
+
+    family = "👩\u200d👩\u200d👧\u200d👦"
+    subject = "Alerte " + family * 10 + " " + "à" * 100_000
+    issue = render_issue(replace(briefing(), subject=subject), postal_address="12 rue Exemple",
+                         web_url="https://n.example/w", limit=20_000)
+    assert len(issue.subject) <= SUBJECT_MAX and issue.subject.endswith("…")
+    kept = issue.subject.removesuffix("…")
+    assert subject.startswith(kept) and kept.count("\u200d") % 3 == 0  # whole families only
+    assert "à" * 200 not in issue.html

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 import feedparser
 
 from newsletter.feeds.normalise import canonical_url, clean_text, normalise_entry, story_id
 from newsletter.models import FeedSource
+from newsletter.text import limits
 
 FEED = FeedSource(url="https://feeds.example/rss", name="Example", language=None)
 NOW = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
@@ -67,3 +69,36 @@ def test_entry_without_title_or_link_is_skipped_and_missing_date_is_first_seen()
 def test_clean_text_collapses_every_kind_of_space() -> None:
     assert clean_text(" 12\u00a0000\u202f€ \t de\r\nplus\u2009encore ") == "12 000 € de plus encore"
     assert clean_text("<p>Un\u00a0 deux</p>\n<p> trois </p>", paragraphs=True) == "Un deux\n\ntrois"
+
+
+def test_hostile_entry_is_bounded_at_ingestion() -> None:
+    """Every string a feed sends is stored within its limit, whatever the feed sends."""
+    long_name = FeedSource(url="https://feeds.example/rss", name="Agence " * 10_000)
+    word = "marée "
+    entry = _entry(f"""<item><title>{word * 20_000}</title>
+      <link>https://x.example/{"a" * 5_000}</link><guid>g-hostile</guid>
+      <category>{"catégorie" * 1_000}</category>
+      <description>{"Le port reste fermé. " * 50_000}</description>
+      <content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[
+        <p>{"Les dockers votent la grève. " * 20_000}</p>
+        <img src="https://img.example/{"b" * 5_000}.jpg"/>]]></content:encoded></item>""")
+    story = normalise_entry(entry, long_name, "fr-FR", NOW)
+    assert story is not None
+    assert len(story.title) <= limits.MAX_TITLE and story.title.endswith("marée…")
+    assert len(story.summary) <= limits.MAX_SUMMARY and story.summary.endswith(" Le…")
+    assert len(story.body) <= limits.MAX_BODY and story.body.endswith("…")
+    assert all(len(c) <= limits.MAX_CATEGORY for c in story.categories)
+    assert story.section is not None and len(story.section) <= limits.MAX_CATEGORY
+    assert len(story.source.name) <= limits.MAX_NAME
+    assert story.url == FEED.url  # a 5,000-character link is dropped, not cut
+    assert story.image is None
+
+
+def test_bounded_title_keeps_its_last_letter_whole() -> None:
+    """An Arabic title cut at the limit never leaves a letter without its harakat."""
+    title = "ٱلْعَاصِفَةُ" * 100  # one unbroken word of letters with marks
+    story = normalise_entry(_entry(f"<item><title>{title}</title><link>https://x.example/ar</link>"
+                                   "</item>"), FEED, "ar", NOW)
+    assert story is not None and len(story.title) <= limits.MAX_TITLE
+    kept = story.title.removesuffix("…")
+    assert title.startswith(kept) and not unicodedata.combining(title[len(kept)])
