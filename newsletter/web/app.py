@@ -26,6 +26,7 @@ from .webhooks import webhooks_blueprint
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
 UNSUBSCRIBE_MAX_AGE = None
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body, as a form field
+PUBLIC_ISSUES = ("sending", "sent")  # statuses whose web version anyone may read
 PROXY_HOPS = "NEWSLETTER_PROXY_HOPS"  # app.config key: [web] proxy_hops, for the server
 
 
@@ -60,7 +61,9 @@ def create_app(config: Config, store: Store) -> Flask:
             abort(404)
         wanted = request.args.get("lang", language)
         stored = store.get_issue(day, wanted) or store.get_issue(day, language)
-        if stored is None:
+        # Drafts (built, edited, approved or not) are the desk's: public once the send has
+        # begun, since the emails link here (moved stories, "view online").
+        if stored is None or store.issue_status(day, stored.language) not in PUBLIC_ISSUES:
             abort(404)
         # The web version carries no personal link: unsubscribing needs the emailed link.
         html = impersonal(stored.web_html or stored.html, config.newsletter.public_url)

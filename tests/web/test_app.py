@@ -61,7 +61,8 @@ def test_tampered_or_foreign_tokens_are_refused(setup) -> None:  # type: ignore[
 
 
 def test_web_version_has_no_personal_link(setup) -> None:  # type: ignore[no-untyped-def]
-    client, _, config = setup
+    client, store, config = setup
+    store.set_issue_status(date(2026, 11, 29), "sent")
     page = client.get("/issues/2026-11-29")
     assert page.status_code == 200 and b"web" in page.data
     assert b"NL__UNSUBSCRIBE" not in page.data
@@ -120,3 +121,17 @@ def test_a_zone_that_is_not_one_gets_a_clear_400(setup, zone: str) -> None:  # t
                          headers={"Accept-Language": "en"})
     assert answer.status_code == 400 and 'role="alert"' in answer.text
     assert store.subscriber_preferences(1)["timezone"] is None  # type: ignore[index]
+
+
+def test_only_issues_whose_send_began_are_public(setup) -> None:  # type: ignore[no-untyped-def]
+    client, store, _ = setup
+    day = date(2026, 11, 29)
+    assert store.issue_status(day, "fr") == "draft"
+    assert client.get("/issues/2026-11-29").status_code == 404  # built, not approved
+    store.approve_issue(day, "fr", editor="amina", expected_revision=None, now=NOW)
+    assert client.get("/issues/2026-11-29").status_code == 404  # approved, not sent yet
+    assert client.get("/issues/2026-11-29?lang=fr").status_code == 404
+    for status in ("sending", "sent"):  # the emails link here from then on
+        store.set_issue_status(day, status)
+        page = client.get("/issues/2026-11-29")
+        assert page.status_code == 200 and b"web" in page.data, status

@@ -195,7 +195,9 @@ def test_past_issues_list_status_counts_and_web_link(tmp_path: Path) -> None:
     assert row, listing.data
     cells = re.findall(rb"<td>(.*?)</td>", row.group(0), re.S)
     assert b"draft" in cells[2] and cells[3:6] == [b"0", b"0", b"1"]
-    assert b'href="/issues/2026-11-29"' in row.group(0)
+    assert b'href="/issues/' not in row.group(0)  # a draft has no public web version
+    store.set_issue_status(DAY, "sent")
+    assert b'href="/issues/2026-11-29"' in client.get("/editor/issues").data
 
 
 def test_preview_frame_forces_the_scheme_and_is_locked_down(tmp_path: Path) -> None:
