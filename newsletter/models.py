@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from html import escape
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,29 @@ class FeedSource:
     section: str | None = None
     weight: float = 1.0
     language: str | None = None
+    full_text: str = "auto"  # fetch the article page: "auto" (short feed text), "always", "never"
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the store caches per canonical URL: the outcome, the text when it is used.
+
+    ``status`` is a TextStatus when the page was fetched, else "robots" or "failed".
+    """
+
+    url: str  # canonical URL: the cache key
+    status: str
+    text: str = ""  # only when status == "extracted"
+    words: int = 0
+    http_status: int | None = None
+    reason: str = ""
+    attempts: int = 1
+    fetched_at: datetime | None = None  # set by the fetcher
+    feed_url: str = ""
+
+    @property
+    def used(self) -> bool:
+        return self.status == "extracted"
 
 
 @dataclass(frozen=True)
@@ -255,6 +279,7 @@ class RunReport:
     entries_skipped: int = 0
     stories_seen: int = 0
     stories_new: int = 0
+    articles: dict[str, Any] = field(default_factory=dict)  # article pages: fetched, extracted…
     items_chosen: int = 0
     in_brief: int = 0
     reading_minutes: int = 0
@@ -277,6 +302,7 @@ class RunReport:
             "entries_skipped": self.entries_skipped,
             "stories_seen": self.stories_seen,
             "stories_new": self.stories_new,
+            "articles": self.articles,
             "items_chosen": self.items_chosen,
             "in_brief": self.in_brief,
             "reading_minutes": self.reading_minutes,

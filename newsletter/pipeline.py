@@ -26,10 +26,11 @@ from .curate import CurateSettings, EditorialRules, blocked_stories, build_brief
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .delivery.dispatch import LATE_DETAIL
-from .demo import SAMPLE_DATE, SampleFeedServer
+from .demo import SAMPLE_DATE, SampleFeedServer, page_url
 from .desk import approval_gate, begin_sending, editors_hold, note_rebuilt
 from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
+from .feeds.articles import ArticleFetchSettings
 from .feeds.opml import opml_feeds
 from .models import (
     Briefing,
@@ -109,6 +110,12 @@ def collect_settings(config: Config) -> CollectSettings:
         fetch=FetchSettings(connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
                             max_bytes=c.max_bytes, feed_timeout=c.feed_timeout,
                             retries=c.retries, backoff=c.backoff),
+        articles=ArticleFetchSettings(
+            user_agent=c.user_agent, connect_timeout=c.connect_timeout,
+            read_timeout=c.read_timeout, max_bytes=c.article_max_bytes,
+            page_timeout=c.article_timeout, retries=c.retries, backoff=c.backoff,
+            per_host=c.per_host, obey_robots=c.obey_robots),
+        article_workers=c.article_workers, page_url=page_url,
     )
 
 
@@ -427,6 +434,7 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
         report.feeds_disabled = collected.disabled
         report.entries_skipped = collected.skipped_entries
         report.stories_new = collected.new_stories
+        report.articles = collected.articles
         report.notes += [f"{url}: {warning}" for url, warning in collected.warnings]
         status = store.issue_status(issue_date, config.newsletter.language)
         hold = editors_hold(store, issue_date) if status == "draft" else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,6 +31,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
+
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "", None}
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if host not in _LOOPBACK and not str(host).startswith("127."):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests reach 127.0.0.1 only, not {host}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network_beyond_loopback() -> Iterator[None]:
+    """No test reaches past 127.0.0.1: any other host name fails to resolve, at once."""
+    socket.getaddrinfo = _loopback_only
+    yield
+    socket.getaddrinfo = _real_getaddrinfo
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,11 +29,15 @@ def feeds() -> None:
 @config_option
 @json_option
 def feeds_check(config: Config, as_json: bool) -> None:
-    """Each feed's last success, last error, failures in a row and items seen."""
-    states = {s.url: s for s in open_store(config).feed_states()}
+    """Each feed's last success, last error, failures in a row, items seen, and how many of
+    its article pages gave their full text (and why the others did not)."""
+    store = open_store(config)
+    states = {s.url: s for s in store.feed_states()}
+    pages = store.article_stats()
     rows = []
     for feed in pipeline.all_feeds(config):
         s = states.get(feed.url)
+        done = pages.get(feed.url, Counter())
         rows.append({
             "url": feed.url, "name": feed.name,
             "last_success": s.last_success.isoformat() if s and s.last_success else None,
@@ -41,6 +47,9 @@ def feeds_check(config: Config, as_json: bool) -> None:
             "moved_to": s.moved_to if s else None,
             "disabled": bool(s and s.disabled_at),
             "note": s.note if s else None,
+            "full_text": feed.full_text,
+            "pages": {"total": sum(done.values()), "extracted": done.get("extracted", 0),
+                      "not_used": {k: v for k, v in sorted(done.items()) if k != "extracted"}},
         })
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -59,6 +68,19 @@ def feeds_check(config: Config, as_json: bool) -> None:
         click.echo(f"{str(r['name'])[:28]:<28} {r['items_seen']:>6}  {when:<17} "
                    f"{r['consecutive_failures']:>5}  {state}")
         click.echo(f"    {r['url']}")
+        click.echo(f"    {_pages_line(r['full_text'], r['pages'])}")
+
+
+def _pages_line(mode: str, pages: dict[str, Any]) -> str:
+    """'full text: 12 of 19 pages (63 %); not used: paywall 5, too_short 2'."""
+    if mode == "never":
+        return "full text: never fetched (full_text = \"never\")"
+    if not pages["total"]:
+        return f"full text: no page fetched yet (full_text = \"{mode}\")"
+    share = round(100 * pages["extracted"] / pages["total"])
+    line = f"full text: {pages['extracted']} of {pages['total']} pages ({share} %)"
+    why = ", ".join(f"{k} {v}" for k, v in pages["not_used"].items())
+    return line + (f"; not used: {why}" if why else "")
 
 
 @feeds.command(name="enable")

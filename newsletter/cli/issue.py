@@ -39,11 +39,16 @@ def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool)
                                "failed": [{"url": u, "reason": r} for u, r in result.failed],
                                "disabled": [{"url": u, "reason": r} for u, r in result.disabled],
                                "warnings": [{"url": u, "warning": w} for u, w in result.warnings],
-                               "stories": result.stories, "new_stories": result.new_stories},
+                               "stories": result.stories, "new_stories": result.new_stories,
+                               "articles": result.articles},
                               indent=2))
     else:
         click.echo(f"feeds: {len(result.ok)} ok, {len(result.not_modified)} not modified, "
                    f"{len(result.failed)} failed; {result.new_stories} new stories")
+        if result.articles:
+            a = result.articles
+            click.echo(f"article pages: {a['fetched']} fetched, {a['extracted']} extracted, "
+                       f"{a['refused']} refused (robots.txt), {a['failed']} failed")
         for url, reason in result.failed:
             click.echo(f"  FAILED {url}: {reason}")
     sys.exit(1 if result.failed else 0)

@@ -98,6 +98,10 @@ def print_report(report: RunReport, config: Config) -> None:
     if report.entries_skipped:
         echo(f"  {report.entries_skipped} entries skipped (neither title nor link)")
     echo(f"stories: {report.stories_seen} seen in the issue window ({report.stories_new} new)")
+    if report.articles:
+        a = report.articles
+        echo(f"articles: {a['fetched']} pages fetched, {a['extracted']} full texts used, "
+             f"{a['refused']} refused by robots.txt, {a['failed']} failed")
     echo(f"items:   {report.items_chosen} chosen + {report.in_brief} in brief · reading time "
          f"{report.reading_minutes} min · HTML {report.html_bytes // 1024} KB")
     verb = "written" if config.delivery.sender == "outbox" else "sent"

@@ -30,7 +30,9 @@ _SECTIONS: dict[str, type] = {
                       "section_names")
 }
 _WEIGHT_TABLES = ("sections", "keywords")
-_FEED_KEYS = {"url": str, "name": str, "section": str, "weight": float, "language": str}
+_FEED_KEYS = {"url": str, "name": str, "section": str, "weight": float, "language": str,
+              "full_text": str}
+FULL_TEXT_MODES = ("auto", "always", "never")
 
 
 def load_config(path: Path | None) -> Config:
@@ -160,6 +162,9 @@ def _build_feeds(values: Any, source: str) -> tuple[FeedSource, ...]:
             raise ConfigError(f"{source}: {where} url {url} is listed twice")
         seen.add(url)
         kwargs.setdefault("name", urlsplit(url).hostname or url)
+        if kwargs.get("full_text", "auto") not in FULL_TEXT_MODES:
+            raise ConfigError(f"{source}: {where} full_text must be one of "
+                              f"{', '.join(FULL_TEXT_MODES)}, not {kwargs['full_text']!r}")
         feeds.append(FeedSource(**kwargs))
     return tuple(feeds)
 

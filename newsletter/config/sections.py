@@ -50,6 +50,11 @@ class CollectSection:
     parse_processes: int = 0
     feeds_opml: str = "feeds.opml"
     window_hours: int = 24
+    # Article pages of items whose feed carries a teaser ([[feeds]] full_text, default "auto").
+    article_workers: int = 4
+    article_max_bytes: int = 3_000_000
+    article_timeout: float = 30.0  # one page, retries and waits included
+    obey_robots: bool = True
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,6 @@ server.py (the sample feed server) is used by the pipeline for its embedded defa
 run.py sits above the pipeline and calls it.
 """
 
-from .server import SAMPLE_DATE, SampleFeedServer, sample_feeds
+from .server import SAMPLE_DATE, SampleFeedServer, page_url, sample_feeds
 
-__all__ = ["SAMPLE_DATE", "SampleFeedServer", "sample_feeds"]
+__all__ = ["SAMPLE_DATE", "SampleFeedServer", "page_url", "sample_feeds"]

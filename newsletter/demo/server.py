@@ -1,4 +1,5 @@
-"""A small HTTP server for the bundled sample feeds, dates moved to the requested issue."""
+"""A small HTTP server for the bundled sample feeds (dates moved to the requested issue)
+and the article page of each of their items."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..models import FeedSource
 from ..resources import demo_feeds_dir
+from .articles import ARTICLE_PREFIX, article_page, article_path, robots_txt
 
 # The sample feeds are written as if the issue were built on this date.
 SAMPLE_DATE = date(2026, 11, 27)
@@ -32,6 +35,19 @@ _SAMPLES = (
     ("sahil-ar.xml", "الساحل نيوز", None, "ar"),
     ("broken.xml", "Flash Info (broken)", None, "fr"),
 )
+
+
+_LOOPBACK_FEED = re.compile(r"^(http://127\.0\.0\.1:\d+)/feeds/[\w.-]+\.xml$")
+
+
+def page_url(feed_url: str, link: str) -> str:
+    """Where to fetch an item's article page: a sample feed's items (links to the invented
+    publishers' sites, ``*.example``) from the sample server itself; any other as linked."""
+    served = _LOOPBACK_FEED.match(feed_url)
+    host = urlsplit(link).hostname or ""
+    if served and host.endswith(".example"):
+        return served.group(1) + article_path(link)
+    return link
 
 
 def sample_feeds(base_url: str) -> tuple[FeedSource, ...]:
@@ -80,6 +96,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        page = self.server.page(self.path)
+        if page is not None:
+            self._answer(200, page, "text/plain; charset=utf-8" if self.path == "/robots.txt"
+                         else "text/html; charset=utf-8")
+            return
         body = self.server.body(self.path)
         if body is None:
             self._answer(404, b"not found", "text/plain")
@@ -123,6 +144,17 @@ class SampleFeedServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def page(self, path: str) -> bytes | None:
+        """robots.txt, or a demo item's article page (clutter included); None otherwise."""
+        if path == "/robots.txt":
+            return robots_txt()
+        if not path.startswith(ARTICLE_PREFIX):
+            return None
+        try:
+            return article_page(path)
+        except KeyError:
+            return None
 
     def body(self, path: str) -> bytes | None:
         name = path.split("?", 1)[0].removeprefix("/feeds/")

@@ -22,8 +22,9 @@ from typing import Any
 import requests
 
 from ..errors import FeedError, FeedGone
-from ..models import FeedSource
+from ..models import FeedSource, Story
 from ..store import FeedResult, FeedState, Store
+from .articles import ArticleFetcher, ArticleFetchSettings, ArticleRequest, needs_fetch, wants_full_text
 from .fetch import FetchSettings, HostLimiter, fetch_feed, make_session
 from .parse import FeedStories, stories_from_body
 
@@ -39,6 +40,10 @@ class CollectSettings:
     per_host: int = 2
     deadline: float = 600.0
     parse_processes: int = 0  # 0: one per core; 1: parse in the fetching threads
+    articles: ArticleFetchSettings | None = None  # None: no article page is fetched
+    article_workers: int = 4
+    # (feed URL, item link) -> where to fetch the item's page (the demo serves its own)
+    page_url: Callable[[str, str], str] | None = None
 
 
 @dataclass
@@ -53,6 +58,10 @@ class CollectResult:
     skipped_entries: int = 0
     stories: int = 0
     new_stories: int = 0
+    # Article pages: fetched, extracted (text used), refused (robots.txt), failed, and
+    # why fetched pages were not used ({"paywall": 2, "too_short": 1, ...}).
+    articles: dict[str, Any] = field(default_factory=dict)
+    _seen: list[tuple[FeedSource, Story]] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,9 @@ def collect(store: Store, feeds: Sequence[FeedSource], *, now: datetime,
         late = [_Outcome(f, FeedStories(error=reason)) for f in active if f.url in remaining]
         if late:
             _record(store, late, result, now)
+        if settings.articles is not None:
+            result.articles = _full_texts(store, result._seen, session, limiter, settings,
+                                          deadline, now)
     finally:
         threads.shutdown(wait=False, cancel_futures=True)
         # All parsed (the usual case): wait the few milliseconds the workers take to exit,
@@ -259,9 +271,33 @@ def _record(store: Store, outcomes: list[_Outcome], result: CollectResult,
             continue
         (result.not_modified if outcome.not_modified else result.ok).append(feed.url)
         result.stories += len(parsed.stories)
+        result._seen.extend((feed, story) for story in parsed.stories)
         result.skipped_entries += parsed.skipped
         if parsed.warning:
             result.warnings.append((feed.url, parsed.warning))
         if outcome.moved_to:
             result.warnings.append((feed.url, f"moved permanently to {outcome.moved_to}; "
                                               "update the configuration"))
+
+
+def _full_texts(store: Store, seen: list[tuple[FeedSource, Story]], session: requests.Session,
+                limiter: HostLimiter, settings: CollectSettings, deadline: float,
+                now: datetime) -> dict[str, Any]:
+    """Fetch the article page of each item whose feed text is short (per its feed's
+    ``full_text``), once per canonical URL; store what each gave. Never raises for a page."""
+    assert settings.articles is not None
+    wanted = {story.url: (feed, story) for feed, story in seen
+              if story.url.startswith(("http://", "https://"))
+              and wants_full_text(feed.full_text, story.body or story.summary)}
+    if not wanted or time.monotonic() >= deadline:
+        return {}
+    known = store.article_records(wanted)
+    where = settings.page_url or (lambda _feed, link: link)
+    jobs = [(ArticleRequest(url=url, language=story.language, standfirst=story.summary,
+                            feed_url=feed.url, fetch_from=where(feed.url, url)),
+             known[url].attempts + 1 if url in known else 1)
+            for url, (feed, story) in wanted.items() if needs_fetch(known.get(url))]
+    fetcher = ArticleFetcher(session, settings.articles, limiter=limiter)
+    records = fetcher.articles(jobs, workers=settings.article_workers, deadline=deadline)
+    store.save_article_records(records, now)
+    return fetcher.counters.as_dict()

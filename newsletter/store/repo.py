@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
+from .articles import ArticleQueries
 from .content import ContentQueries, FeedResult, FeedState
 from .desk import DeskQueries
 from .engine import open_engine, safe_url
@@ -52,7 +53,7 @@ def _store_errors(cls: type) -> type:
 
 @_store_errors
 class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries, SignupQueries,
-            MonitorQueries, DeskQueries, WebhookQueries, LeaseQueries):
+            MonitorQueries, DeskQueries, WebhookQueries, LeaseQueries, ArticleQueries):
     """Persistent state: feeds, stories, issues, subscribers, the delivery ledger, runs."""
 
     def __init__(self, engine: Engine) -> None:

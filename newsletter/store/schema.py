@@ -156,6 +156,23 @@ deliveries = Table(
 )
 Index("ix_deliveries_queue", deliveries.c.issue_date, deliveries.c.status, deliveries.c.id)
 
+# Article pages fetched for their full text, by canonical URL: each is fetched once (a
+# failure once more); "extracted" rows hold the text, the others say why it was not used.
+article_texts = Table(
+    "article_texts",
+    metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("words", Integer, nullable=False, default=0),
+    Column("http_status", Integer),
+    Column("reason", Text, nullable=False, default=""),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("fetched_at", UTCDateTime(), nullable=False),
+    Column("feed_url", String(2000), nullable=False, default=""),
+)
+Index("ix_article_texts_feed", article_texts.c.feed_url)
+
 # Abstractive summaries, by a hash of the model, the prompt and the article.
 summary_cache = Table(
     "summary_cache",
