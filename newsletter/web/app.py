@@ -26,6 +26,13 @@ from .webhooks import webhooks_blueprint
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
 UNSUBSCRIBE_MAX_AGE = None
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body, as a form field
+# Public pages: inline styles only, no script, never framed, no Referer (token URLs).
+PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# The web version of an issue: the email's own HTML (inline styles, https images).
+ISSUE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+                "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+TOKEN_PAGES = ("unsubscribe", "preferences", "signup.confirm")  # the URL holds a secret
 PUBLIC_ISSUES = ("sending", "sent")  # statuses whose web version anyone may read
 PROXY_HOPS = "NEWSLETTER_PROXY_HOPS"  # app.config key: [web] proxy_hops, for the server
 
@@ -47,6 +54,20 @@ def create_app(config: Config, store: Store) -> Flask:
             context["message"] = t[message_key]
         return render_template(template, t=t, language=chosen, name=config.newsletter.name,
                                **context), status
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        """On every answer; the editor's desk has set its own first (its preview frame is
+        framed by the desk itself), so only what is missing is added."""
+        issue_page = request.endpoint == "issue"
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", ISSUE_POLICY if issue_page else PAGE_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.endpoint in TOKEN_PAGES:
+            headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
