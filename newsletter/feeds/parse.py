@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ import feedparser
 from ..errors import FeedError
 from ..models import FeedSource, Story
 from .normalise import normalise_entry
+from .roles import media_captions
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 
@@ -24,6 +25,8 @@ class ParsedFeed:
     language: str | None
     entries: list[Any]
     warning: str | None
+    version: str = ""  # feedparser's: "rss20", "atom10", ...
+    captions: frozenset[str] = frozenset()  # the feed's Media RSS captions (roles.media_captions)
 
 
 def parse_feed(url: str, body: bytes, headers: dict[str, str]) -> ParsedFeed:
@@ -51,7 +54,8 @@ def parse_feed(url: str, body: bytes, headers: dict[str, str]) -> ParsedFeed:
             raise FeedError(url, "not an RSS or Atom feed")
     feed = parsed.get("feed", {})
     return ParsedFeed(title=str(feed.get("title", "")), language=feed.get("language") or None,
-                      entries=list(parsed.entries), warning=warning)
+                      entries=list(parsed.entries), warning=warning,
+                      version=str(parsed.get("version") or ""), captions=media_captions(body))
 
 
 @dataclass(frozen=True)
@@ -72,10 +76,11 @@ def stories_from_body(feed: FeedSource, body: bytes, headers: dict[str, str],
     except FeedError as exc:
         return FeedStories(error=exc.reason)
     stories, skipped = [], 0
-    for entry in parsed.entries:
-        story = normalise_entry(entry, feed, parsed.language, now)
+    for position, entry in enumerate(parsed.entries):
+        story = normalise_entry(entry, feed, parsed.language, now, version=parsed.version,
+                                captions=parsed.captions)
         if story is None:
             skipped += 1
-        else:
-            stories.append(story)
+        else:  # the feed's order: on a front page, the publisher's own ranking
+            stories.append(replace(story, position=position))
     return FeedStories(tuple(stories), skipped, parsed.warning)

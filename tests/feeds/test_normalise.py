@@ -22,7 +22,7 @@ def test_canonical_url_drops_tracking_and_fragment() -> None:
 def test_clean_text_removes_markup_scripts_and_entities() -> None:
     hostile = '&lt;b&gt;Exclusif&lt;/b&gt; : prix &amp; salaires <script>alert("x")</script>' \
               '<style>p{}</style> fin&nbsp;!'
-    assert clean_text(hostile) == "Exclusif : prix & salaires fin !"
+    assert clean_text(hostile) == "Exclusif : prix & salaires fin\u00a0!"
     assert clean_text("<p>Un</p><p>Deux</p>", paragraphs=True) == "Un\n\nDeux"
     assert clean_text("si a<b alors") == "si a<b alors"
 
@@ -66,9 +66,13 @@ def test_entry_without_title_or_link_is_skipped_and_missing_date_is_first_seen()
     assert story is not None and story.published == NOW
 
 
-def test_clean_text_collapses_every_kind_of_space() -> None:
-    assert clean_text(" 12\u00a0000\u202f€ \t de\r\nplus\u2009encore ") == "12 000 € de plus encore"
-    assert clean_text("<p>Un\u00a0 deux</p>\n<p> trois </p>", paragraphs=True) == "Un deux\n\ntrois"
+def test_clean_text_collapses_spaces_but_keeps_no_break_spaces() -> None:
+    # French typography (« : », « 12 000 € ») needs its no-break spaces up to the email.
+    assert clean_text(" 12\u00a0000\u202f€ \t de\r\nplus\u2009encore ") \
+        == "12\u00a0000\u202f€ de plus encore"
+    assert clean_text("<p>Un\u00a0 deux</p>\n<p> trois </p>", paragraphs=True) == "Un\u00a0deux\n\ntrois"
+    assert clean_text("Le «\u00a0oui\u00a0» l’emporte\u202f!") == "Le «\u00a0oui\u00a0» l’emporte\u202f!"
+    assert clean_text("\u00a0 bord \u00a0") == "bord"
 
 
 def test_hostile_entry_is_bounded_at_ingestion() -> None:
