@@ -256,7 +256,9 @@ def test_status_shows_runs_next_runs_feeds_ledger_and_lock(tmp_path: Path) -> No
     assert sorted(j["job"] for j in data["next_runs"]["jobs"]) == ["build", "collect", "send"]
 
 
-def test_metrics_in_prometheus_text_format(tmp_path: Path) -> None:
+def test_metrics_in_prometheus_text_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    monkeypatch.setenv("NEWSLETTER_METRICS_TOKEN", "metrics-token-0123456789")
     config = make_config(tmp_path)
     store = Store.open(config.database_url)
     now = pipeline.utc_now()
@@ -271,7 +273,8 @@ def test_metrics_in_prometheus_text_format(tmp_path: Path) -> None:
     store.finish_run(run_id, "ok", {}, now)
     store.record_feed_failure('https://feeds.example.org/"quoted".xml', "Q", error="x", now=now)
 
-    response = create_app(config, store).test_client().get("/metrics")
+    response = create_app(config, store).test_client().get(
+        "/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"})
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(response.get_data(as_text=True))}

@@ -206,6 +206,7 @@ class WebSection:
     host: str = "127.0.0.1"
     port: int = 8025
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted
+    metrics_token_env: str = "NEWSLETTER_METRICS_TOKEN"  # /metrics bearer token (empty: 404)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """`/metrics` in the Prometheus text format, read from the store at each scrape.
 
+Only for a scraper sending ``Authorization: Bearer <token>``, the token read from the
+variable ``[web] metrics_token_env`` names; with no token set /metrics answers 404
+(the figures say how many subscribers there are and which feeds fail).
+
 Uses prometheus_client (the Prometheus project's own Python client): it owns the
 exposition format (escaping of label values, HELP/TYPE lines, float formatting), so this
 module only says what the numbers are. A fresh registry per scrape holds one collector
@@ -9,15 +13,18 @@ app (waitress threads, several workers) reports the same figures.
 
 from __future__ import annotations
 
+import hmac
+import os
 from collections.abc import Iterator
 from datetime import datetime
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ..config import Config
+from ..errors import ConfigError
 from ..pipeline import utc_now
 from ..store import Store
 
@@ -78,12 +85,34 @@ class StoreCollector(Collector):
         yield upcoming
 
 
+MIN_TOKEN = 16
+
+
+def metrics_token(config: Config) -> str:
+    """The bearer token of /metrics ("" when none is set: /metrics is then off)."""
+    name = config.web.metrics_token_env
+    token = os.environ.get(name, "").strip() if name else ""
+    if token and len(token) < MIN_TOKEN:
+        raise ConfigError(f"{name} (the /metrics token, [web] metrics_token_env) has "
+                          f"{len(token)} characters: it needs {MIN_TOKEN} or more",
+                          hint='python3 -c "import secrets; print(secrets.token_urlsafe(32))"')
+    return token
+
+
 def metrics_blueprint(config: Config, store: Store) -> Blueprint:
-    """GET /metrics."""
+    """GET /metrics, for whoever sends the bearer token; 404 when no token is set."""
     blueprint = Blueprint("metrics", __name__)
+    token = metrics_token(config).encode()
 
     @blueprint.get("/metrics")
     def metrics() -> Response:
+        if not token:
+            abort(404)  # off: nobody may read the figures
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
+            return Response("/metrics needs its bearer token ([web] metrics_token_env)\n", 401,
+                            {"WWW-Authenticate": 'Bearer realm="metrics"'},
+                            content_type="text/plain; charset=utf-8")
         registry = CollectorRegistry(auto_describe=False)
         registry.register(StoreCollector(config, store, utc_now()))
         return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
