@@ -12,6 +12,7 @@ import base64
 import binascii
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,10 @@ UNSUBSCRIBE = "unsubscribe"
 DELIVERED = "delivered"  # only resets the soft-bounce count
 OTHER = "other"
 KINDS = (HARD_BOUNCE, SOFT_BOUNCE, COMPLAINT, UNSUBSCRIBE, DELIVERED, OTHER)
+MAX_JSON_BYTES = 5_000_000  # as the web endpoint's own limit (SendGrid batches are the largest)
+MAX_DEPTH = 32  # providers' events nest five or six levels; json.loads recurses per level
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,43 @@ class Receiver(Protocol):
     def receive(self, request: WebhookRequest, now: datetime) -> Received: ...
 
 
-def load_json(body: bytes, provider: str) -> Any:
-    """The parsed body, or a 400 naming the provider."""
+def load_json(body: bytes | str, provider: str, what: str = "the body") -> Any:
+    """The parsed JSON, or a 400 naming the provider: not JSON, too large or too deep.
+
+    Called only once the request is authenticated, except where the signature lives
+    in the body itself (Mailgun, SNS): the bounds below make that first read cheap.
+    """
+    if len(body) > MAX_JSON_BYTES:
+        raise WebhookPayloadError(f"{provider}: {what} is larger than {MAX_JSON_BYTES} bytes")
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WebhookPayloadError(f"{provider}: the body is not JSON: {exc}") from exc
+        text = body.decode(json.detect_encoding(body)) if isinstance(body, bytes) else body
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise WebhookPayloadError(f"{provider}: {what} is not JSON: {exc}") from exc
+    if nesting_depth(text, MAX_DEPTH) > MAX_DEPTH:
+        raise WebhookPayloadError(f"{provider}: {what} is nested more than {MAX_DEPTH} levels "
+                                  "deep (no provider sends that)")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise WebhookPayloadError(f"{provider}: {what} is not JSON: {exc}") from exc
+
+
+def nesting_depth(text: str, limit: int) -> int:
+    """How deep arrays and objects nest in JSON ``text``, counted up to ``limit + 1``.
+
+    Strings are removed first, so brackets inside them do not count; the count stops as
+    soon as the limit is passed, so a hostile body costs a few characters' work.
+    """
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    depth = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return depth
+        else:
+            depth -= 1
+    return depth if depth > 0 else 0
 
 
 def expect(value: Any, kind: type, what: str, provider: str) -> Any:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import re
 import threading
@@ -242,10 +241,7 @@ def string_to_sign(message: dict[str, Any]) -> bytes:
 
 def parse_notification(message: dict[str, Any]) -> list[WebhookEvent]:
     """The SES events inside an SNS Notification (its Message is JSON text)."""
-    try:
-        body = json.loads(str(message.get("Message", "")))
-    except json.JSONDecodeError as exc:
-        raise WebhookPayloadError(f"{NAME}: the notification Message is not JSON") from exc
+    body = load_json(str(message.get("Message", "")), NAME, "the notification Message")
     body = expect(body, dict, "the notification Message", NAME)
     kind = str(body.get("notificationType") or body.get("eventType") or "")
     fallback = str(message.get("MessageId", ""))

@@ -286,6 +286,53 @@ def test_a_body_that_is_not_json_gets_400(h: Harness, provider: str) -> None:
     assert_nothing_changed(h)
 
 
+DEEP = b"[" * 100_000 + b"]" * 100_000  # json.loads alone raises RecursionError on it
+
+
+def deep_request(h: Harness, provider: str) -> Signed:
+    """A correctly signed (or authenticated) request carrying deeply nested JSON."""
+    signer = h.signers[provider]
+    if provider == "mailgun":  # the signature block lives in the body, beside the nesting
+        signed = signer.sign(signer.body("hard", READER, "d1"))
+        return Signed(b'{"deep": ' + DEEP + b", " + signed.body[1:], signed.headers, provider)
+    if provider == "ses":  # inside the signed Message
+        message = b'{"notificationType": "Bounce", "bounce": ' + DEEP + b"}"
+        return signer.sign(message)
+    return signer.sign(b'{"deep": ' + DEEP + b"}")
+
+
+@pytest.mark.parametrize("provider", ALL)
+def test_deeply_nested_json_gets_a_clear_400(h: Harness, provider: str) -> None:
+    answer = h.post(deep_request(h, provider))
+    assert answer.status_code == 400, answer.data[:200]
+    assert "nested more than 32 levels deep" in answer.json["error"]
+    assert answer.json["error"].startswith(provider)
+    assert_nothing_changed(h)
+
+
+def test_deep_json_in_the_sns_envelope_is_refused_before_any_fetch(h: Harness) -> None:
+    ses = h.signers["ses"]
+    signed = ses.sign(ses.body("hard", READER, "d2"))
+    answer = h.post(Signed(b'{"deep": ' + DEEP + b", " + signed.body[1:], signed.headers, "ses"))
+    assert answer.status_code == 400 and "nested" in answer.json["error"]
+    assert sum(h.cert.hits.values()) == 0
+
+
+@pytest.mark.parametrize("provider", ["sendgrid", "resend", "postmark", "brevo"])
+def test_deep_json_with_a_wrong_signature_is_refused_unread(h: Harness, provider: str) -> None:
+    signer = h.signers[provider]
+    answer = h.post(signer.sign(b'{"deep": ' + DEEP + b"}", secret=signer.wrong_secret()))
+    assert answer.status_code == 403  # the signature is checked before the body is parsed
+
+
+def test_json_nested_within_the_limit_is_read(h: Harness) -> None:
+    signer = h.signers["brevo"]
+    item = json.loads(signer.body("hard", READER, "n1"))
+    item["extra"] = json.loads("[" * 30 + "]" * 30)  # 32 levels with the list and the item
+    answer = h.post(signer.sign(json.dumps([item]).encode()))
+    assert answer.status_code == 200 and h.status() == "bounced"
+
+
 def test_unconfigured_providers_answer_404(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
     for name in ("SENDGRID_WEBHOOK_PUBLIC_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY",
