@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from ..errors import FeedError, FeedGone
@@ -215,8 +216,11 @@ def _read_body(response: requests.Response, url: str, max_bytes: int, ends: floa
             out += decompressor.flush()
     except zlib.error as exc:
         raise FeedError(url, f"corrupt {encoding} body ({exc})") from exc
-    except (requests.RequestException, OSError) as exc:
-        if isinstance(exc, requests.Timeout) or "timed out" in str(exc):
+    except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
+        # Reading response.raw directly, urllib3's own errors reach us unwrapped by requests:
+        # ReadTimeoutError (a server stalling mid-body), ProtocolError (a reset or short body).
+        if isinstance(exc, (requests.Timeout, urllib3.exceptions.TimeoutError)) \
+                or "timed out" in str(exc):
             raise FeedError(url, f"timed out reading the body after {len(out)} bytes") from exc
         raise FeedError(url, f"body interrupted ({_short(exc)})") from exc
     if len(out) > max_bytes:
