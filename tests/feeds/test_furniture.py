@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.text.furniture import is_live_blog
+from newsletter.text.furniture import french_spacing, is_live_blog, looks_like_caption, strip_rubric
 
 
 @pytest.mark.parametrize(("title", "url"), [
@@ -36,3 +36,92 @@ def test_live_blogs_are_recognised(title: str, url: str) -> None:
 ])
 def test_ordinary_stories_are_not_live_blogs(title: str, url: str) -> None:
     assert not is_live_blog(title, url)
+
+
+@pytest.mark.parametrize(("headline", "language", "expected"), [
+    ("EN IMAGES. Les quais de la Garonne sous l’eau", "fr", "Les quais de la Garonne sous l’eau"),
+    ("VIDÉO. Le maire répond aux riverains", "fr", "Le maire répond aux riverains"),
+    ("Vidéo. Le maire répond aux riverains", "fr", "Le maire répond aux riverains"),
+    ("REPORTAGE. Dans les vignes après la grêle", "fr", "Dans les vignes après la grêle"),
+    ("INFO FRANCEINFO. Le budget des hôpitaux revu", "fr", "Le budget des hôpitaux revu"),
+    ("ENQUÊTE. Les comptes d’une association", "fr", "Les comptes d’une association"),
+    ("TRIBUNE. Pour une école ouverte l’été", "fr", "Pour une école ouverte l’été"),
+    ("DIRECT. Tempête : les vols reprennent", "fr", "Tempête : les vols reprennent"),
+    ("LE SCAN POLITIQUE - Le vote est reporté", "fr", "Le vote est reporté"),
+    ("FIGAROVOX/GRAND ENTRETIEN - Ce que dit la réforme", "fr", "Ce que dit la réforme"),
+    ("VIDÉO. EXCLUSIF. Les images du chantier", "fr", "Les images du chantier"),
+    ("LIVE: Markets fall after the rate decision", "en", "Markets fall after the rate decision"),
+    ("WATCH: The moment the bridge opened", "en", "The moment the bridge opened"),
+    ("PHOTOS: A week of storms", "en", "A week of storms"),
+    ("فيديو: لحظة افتتاح الجسر الجديد", "ar", "لحظة افتتاح الجسر الجديد"),
+    ("بالصور: أسبوع من العواصف في الشمال", "ar", "أسبوع من العواصف في الشمال"),
+    ("مباشر: جلسة البرلمان حول الميزانية", "ar", "جلسة البرلمان حول الميزانية"),
+    # The general rule: an unknown lead-in of 1-5 words in capitals.
+    ("NOS CONSEILS - Bien choisir son vélo", "fr", "Bien choisir son vélo"),
+    ("SONDAGE EXCLUSIF - Les Français et la retraite", "fr", "Les Français et la retraite"),
+    ("ANALYSE DU JOUR: Why rates stay high", "en", "Why rates stay high"),
+])
+def test_rubric_labels_are_removed(headline: str, language: str, expected: str) -> None:
+    assert strip_rubric(headline, language) == expected
+
+
+@pytest.mark.parametrize(("headline", "language"), [
+    ("SNCF : la grève continue jusqu’à mardi", "fr"),  # the subject, not a rubric
+    ("OTAN : sommet à Vilnius", "fr"),
+    ("NHS: waiting lists grow again", "en"),
+    ("COVID-19: new rules for schools", "en"),
+    ("Municipales 2026 : un sondage place la maire en tête", "fr"),
+    ("Affaire du port : un faisceau d’indices", "fr"),
+    ("ALL OF THIS HEADLINE: IN CAPITALS", "en"),  # nothing else to keep
+    ("VIDÉO. Seul", "fr"),  # too little would be left
+    ("Direction des routes : les travaux reprennent", "fr"),
+])
+def test_headlines_without_a_rubric_are_left_alone(headline: str, language: str) -> None:
+    assert strip_rubric(headline, language) == headline
+
+
+def test_configured_labels_add_to_the_built_in_ones() -> None:
+    assert strip_rubric("Le Brief éco. La Bourse recule", "fr") == "Le Brief éco. La Bourse recule"
+    assert strip_rubric("Le Brief éco. La Bourse recule", "fr", ("LE BRIEF ÉCO",)) == "La Bourse recule"
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Le port de Sète, le 12 mars 2024.", "fr"),
+    ("Le port Hercule, à Monaco, le 27 septembre 2023.", "fr"),
+    ("Des élèves dans une cour d’école de Lille, en 2023.", "fr"),
+    ("La ministre à Bruxelles, le 3 juin. PRÉNOM NOM / AGENCE", "fr"),
+    ("A protester in Lyon on Tuesday.", "en"),
+    ("Supporters of the mayor in Leeds, England, on 24 September 2022.", "en"),
+    ("AGENCE / PHOTOGRAPHER", "fr"),
+    ("Photograph: A. Person/Agency", "en"),
+    ("Pic: J. Doe/Picture Desk", "en"),
+    ("A. Person via Getty Images", "en"),
+    ("PICTURE DESK (01632 960123)", "en"),
+    ("© Agence Exemple", "fr"),
+    ("متظاهرون في بيروت، يوم الثلاثاء 12 مارس 2024.", "ar"),
+])
+def test_captions_and_credits_are_recognised(text: str, language: str) -> None:
+    assert looks_like_caption(text, language)
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Le président a annoncé sa démission, le 12 mars.", "fr"),
+    ("Le gouvernement présentera son budget le 12 mars.", "fr"),
+    ("Les syndicats manifestent à Paris, le 12 mars.", "fr"),
+    ("Deux témoignages contredisent la version de l’accusation.", "fr"),
+    ("Police clashed with protesters in Lyon on Tuesday.", "en"),
+    ("The vote takes place on Tuesday.", "en"),
+    ("Rex Lane meets the council in Leeds", "en"),
+    ("FIGAROVOX/TRIBUNE - Pour l’auteur, la réforme est un échec.", "fr"),
+    ("قال الوزير إن الحكومة ستعلن الخطة يوم الثلاثاء", "ar"),
+    ("", "fr"),
+])
+def test_sentences_are_not_captions(text: str, language: str) -> None:
+    assert not looks_like_caption(text, language)
+
+
+def test_french_spacing_makes_existing_spaces_non_breaking() -> None:
+    assert french_spacing("Il dit : « oui » ? Non ! Bref ; fin") == \
+        "Il dit\u00a0: «\u00a0oui\u00a0»\u202f? Non\u202f! Bref\u202f; fin"
+    assert french_spacing("Affaire X\u200a: suite") == "Affaire X\u00a0: suite"
+    assert french_spacing("Note:rien ajouté") == "Note:rien ajouté"  # no space inserted
