@@ -156,6 +156,7 @@ def curate_settings(config: Config, language: str | None = None) -> CurateSettin
         words_per_minute=config.words_per_minute, max_items=c.max_items,
         in_brief_items=c.in_brief_items, half_life_hours=c.half_life_hours,
         cluster_threshold=c.cluster_threshold, max_per_source=c.max_per_source,
+        rubric_labels=c.rubric_labels, live_blogs=c.live_blogs,
         summary_words=c.summary_words,
     )
 

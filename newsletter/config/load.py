@@ -122,6 +122,11 @@ def _build_section(cls: type, name: str, values: dict[str, Any], source: str) ->
                 f"{source}: unknown key '{key}' in [{name}]",
                 hint=f"known keys: {', '.join(sorted(allowed))}",
             )
+        if allowed[key] is tuple:  # a list of strings, e.g. [curate] rubric_labels
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{source}: [{name}] {key} must be a list of strings")
+            kwargs[key] = tuple(value)
+            continue
         kwargs[key] = _coerce(value, allowed[key], f"[{name}] {key}", source)
     return cls(**kwargs)
 

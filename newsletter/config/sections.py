@@ -66,6 +66,10 @@ class CurateSection:
     max_per_source: int = 3
     summary_words: int = 60
     redundancy: float = 0.5
+    # Rubric labels to take off headlines ("LE BRIEF ÉCO"), besides the built-in ones of
+    # newsletter/text/furniture.py ("EN IMAGES.", "LIVE:", "فيديو:", capitals before ". ").
+    rubric_labels: tuple[str, ...] = ()
+    live_blogs: bool = False  # true: live blogs (« en direct », « – live ») may become items
 
 
 @dataclass(frozen=True)

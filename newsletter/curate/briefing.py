@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import Briefing, BriefingItem, ScoredCluster, SourceRef, Story
 from ..text import word_count
+from ..text.furniture import is_live_blog, strip_rubric
 from .budget import fit_budget, fits_alone, reading_minutes
 from .cluster import cluster_stories
 from .rank import score_clusters, select
@@ -36,6 +37,8 @@ class CurateSettings:
     rules: EditorialRules = field(default_factory=EditorialRules)
     section_names: tuple[tuple[str, str], ...] = ()  # category -> heading, case-insensitive
     timezone: str = "UTC"  # the newsletter's: which day a story's "today" meant
+    rubric_labels: tuple[str, ...] = ()  # besides text.furniture's built-in labels
+    live_blogs: bool = False  # False: a live blog never becomes an item
 
 
 def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: datetime
@@ -43,7 +46,8 @@ def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: dateti
     """Clustered, scored and chosen candidates, best first (blocked stories left out)."""
     names = {k.casefold(): v for k, v in settings.section_names}
     allowed = [replace(s, section=names.get((s.section or "").casefold(), s.section))
-               for s in stories if settings.rules.blocked(s) is None]
+               for s in stories if settings.rules.blocked(s) is None
+               and (settings.live_blogs or not is_live_blog(s.title, s.url))]
     clusters = cluster_stories(allowed, threshold=settings.cluster_threshold,
                                language=settings.language)
     ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,
@@ -133,6 +137,7 @@ def _item(rank: int, scored: ScoredCluster, settings: CurateSettings,
         published = lead.published.astimezone(ZoneInfo(settings.timezone)).date()
         summary = fix_relative_days(summary, lead.language, published=published,
                                     issue_date=issue_date)
+    summary = strip_rubric(summary, lead.language, settings.rubric_labels)
     body_words = word_count(strip_boilerplate(lead.body)) if lead.body else 0
     seen = {lead.source.name}
     also_in: list[SourceRef] = []
@@ -142,7 +147,7 @@ def _item(rank: int, scored: ScoredCluster, settings: CurateSettings,
             also_in.append(story.source)
     return BriefingItem(
         rank=rank,
-        headline=lead.title,
+        headline=strip_rubric(lead.title, lead.language, settings.rubric_labels),
         url=lead.url,
         summary=summary,
         source=lead.source.name,

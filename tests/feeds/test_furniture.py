@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
 import pytest
 
+from newsletter.config import config_from_dict
+from newsletter.curate import CurateSettings, build_briefing
+from newsletter.errors import ConfigError
+from newsletter.models import SourceRef, Story
+from newsletter.pipeline import curate_settings
 from newsletter.text.furniture import french_spacing, is_live_blog, looks_like_caption, strip_rubric
 
 
@@ -125,3 +134,56 @@ def test_french_spacing_makes_existing_spaces_non_breaking() -> None:
         "Il dit\u00a0: «\u00a0oui\u00a0»\u202f? Non\u202f! Bref\u202f; fin"
     assert french_spacing("Affaire X\u200a: suite") == "Affaire X\u00a0: suite"
     assert french_spacing("Note:rien ajouté") == "Note:rien ajouté"  # no space inserted
+
+
+# --- in the briefing: live blogs left out, configured rubric labels ---------------------------
+
+NOW = datetime(2026, 3, 12, 5, 0, tzinfo=UTC)
+
+
+def _story(n: int, title: str, url: str, summary: str) -> Story:
+    return Story(id=f"s{n}", url=url, title=title, summary=summary,
+                 published=NOW - timedelta(hours=n), language="fr", section="Société",
+                 source=SourceRef(name=f"Source {n}", url=url, feed_url=f"https://s{n}.example/rss"))
+
+
+STORIES = [
+    _story(1, "Tempête sur la côte : suivez la situation en direct", "https://a.example/live/1",
+           "Les rafales atteignent 140 km/h sur le littoral ce matin."),
+    _story(2, "Grève des contrôleurs – live", "https://b.example/2",
+           "Les vols sont annulés dans trois aéroports du Sud-Ouest."),
+    _story(3, "Le Brief éco. La Bourse de Paris recule pour la troisième séance",
+           "https://c.example/3", "Le CAC 40 a perdu 1,2 % vendredi, entraîné par les banques."),
+    _story(4, "Le conseil municipal vote le budget des cantines", "https://d.example/4",
+           "Le prix du repas baisse de vingt centimes à la rentrée."),
+]
+
+
+def _settings(**overrides: object) -> CurateSettings:
+    values: dict[str, object] = dict(
+        language="fr", title="Le Brief", reading_minutes=5, words_per_minute=230, max_items=4,
+        in_brief_items=4, half_life_hours=12.0, cluster_threshold=0.9, max_per_source=3,
+        summary_words=60)
+    values.update(overrides)
+    return CurateSettings(**values)  # type: ignore[arg-type]
+
+
+def test_live_blogs_do_not_become_items_by_default() -> None:
+    briefing = build_briefing(STORIES, _settings(), issue_date=date(2026, 3, 12), now=NOW)
+    shown = {i.url for i in (*briefing.items, *briefing.in_brief)}
+    assert shown == {"https://c.example/3", "https://d.example/4"}
+    kept = build_briefing(STORIES, _settings(live_blogs=True), issue_date=date(2026, 3, 12), now=NOW)
+    assert {i.url for i in (*kept.items, *kept.in_brief)} >= {"https://a.example/live/1",
+                                                              "https://b.example/2"}
+
+
+def test_configured_rubric_labels_reach_the_briefing(tmp_path: Path) -> None:
+    config = config_from_dict({"curate": {"rubric_labels": ["LE BRIEF ÉCO"]}}, source="t.toml",
+                              base_dir=tmp_path)
+    settings = replace(curate_settings(config), max_items=4, cluster_threshold=0.9)
+    assert settings.rubric_labels == ("LE BRIEF ÉCO",)
+    briefing = build_briefing(STORIES, settings, issue_date=date(2026, 3, 12), now=NOW)
+    headlines = {i.url: i.headline for i in (*briefing.items, *briefing.in_brief)}
+    assert headlines["https://c.example/3"] == "La Bourse de Paris recule pour la troisième séance"
+    with pytest.raises(ConfigError, match=r"\[curate\] rubric_labels must be a list of strings"):
+        config_from_dict({"curate": {"rubric_labels": "LE BRIEF"}}, source="t.toml", base_dir=tmp_path)
