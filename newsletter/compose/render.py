@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 import tomllib
 from dataclasses import replace
@@ -13,9 +14,10 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..errors import RenderError
-from ..models import Briefing, RenderedIssue
+from ..models import Briefing, BriefingItem, RenderedIssue
 from ..resources import resource_dir
 from ..text import bound
+from ..text.furniture import french_spacing
 from .checks import SUBJECT_MAX
 from .inline import inline_css
 from .mime import encoded_size
@@ -49,9 +51,31 @@ def _environment(autoescape: bool) -> Environment:
 
 
 def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
-    """Wrap at ``width`` columns, never breaking a word or a URL."""
-    return textwrap.fill(text, width=width, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False)
+    """Wrap at ``width`` columns, never breaking a word or a URL, nor after « or before ».
+
+    textwrap breaks only at ASCII whitespace: no-break spaces hold their words together.
+    """
+    return textwrap.fill(_GUILLEMET_SPACE.sub("\u00a0", text), width=width,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+_GUILLEMET_SPACE = re.compile(r"(?<=«) | (?=»)")
+
+
+def typeset(briefing: Briefing) -> Briefing:
+    """A French issue's headlines and summaries with French spacing: the spaces before
+    : ; ! ? » and after « made non-breaking (summaries are rebuilt from sentences, which
+    lose them). Nothing is inserted where the text has no space."""
+    if briefing.language != "fr":
+        return briefing
+
+    def fix(item: BriefingItem) -> BriefingItem:
+        return replace(item, headline=french_spacing(item.headline),
+                       summary=french_spacing(item.summary))
+
+    return replace(briefing, items=tuple(map(fix, briefing.items)),
+                   in_brief=tuple(map(fix, briefing.in_brief)))
 
 
 # Gmail clips a message past ~102 KB and hides the footer (and its unsubscribe link) with
@@ -68,7 +92,7 @@ def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
     version only (``web_html``, which has them all) and the email says how many. The
     subject is cut to SUBJECT_MAX characters (between words, never inside a letter).
     """
-    briefing = replace(briefing, subject=bound(briefing.subject, SUBJECT_MAX))
+    briefing = typeset(replace(briefing, subject=bound(briefing.subject, SUBJECT_MAX)))
     web_html, text = _render(briefing, postal_address, web_url, inliner, more=0)
     html, kept, moved = web_html, briefing, 0
     size = encoded_size(html, _SAMPLE_URL)
