@@ -248,12 +248,16 @@ class Message:
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # handed to the sender; outcome not yet recorded
+    # being handed over, nothing irrevocable done yet (SMTP: the final dot not sent): a
+    # sender that dies leaves it undelivered, and the next run sends it again
+    SENDING = "sending"
+    # the irrevocable step began (SMTP: final dot; HTTP: the request): outcome not recorded
+    HANDED = "handed"
     SENT = "sent"
     FAILED = "failed"  # permanent failure
     SUPPRESSED = "suppressed"  # permanent failure; the address was taken off the list
     DEFERRED = "deferred"  # transient failure, will be retried
-    UNKNOWN = "unknown"  # crash or timeout after hand-over: never resent automatically
+    UNKNOWN = "unknown"  # handed over, no answer: resent only on request (--resend-unknown)
     CLAIMED = "claimed"  # leased by a send worker (send --worker), not yet handed over
 
 

@@ -42,7 +42,7 @@ from .models import (
     Story,
     Subscriber,
 )
-from .ops.alerts import after_run
+from .ops.alerts import after_run, alert_unknown
 from .ops.localtime import delivery_hold
 from .ops.locks import LockBusy, _Either, held_lock
 from .store import Store
@@ -263,10 +263,13 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
     tokens = Tokens(config.secret())
     base = config.newsletter.public_url.rstrip("/")
     domain = config.sending_domain
+    # Tokens dated the issue's day, not the second they are made: a message built again
+    # after a crash is byte-identical, as an idempotent provider's replay needs.
+    minted = int(datetime.combine(issue.issue_date, datetime.min.time(), UTC).timestamp())
 
     @functools.lru_cache(maxsize=1)  # the URL and the mailto of one subscriber share it
     def token(subscriber_id: int) -> str:
-        return tokens.make(UNSUBSCRIBE, subscriber_id)
+        return tokens.make(UNSUBSCRIBE, subscriber_id, at=minted)
 
     def unsubscribe_url(subscriber: Subscriber) -> str:
         return f"{base}/unsubscribe/{token(subscriber.id)}"
@@ -275,7 +278,7 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
         return f"mailto:unsubscribe@{domain}?subject=unsubscribe-{token(subscriber.id)}"
 
     def preferences_url(subscriber: Subscriber) -> str:
-        return f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id)}"
+        return f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id, at=minted)}"
 
     signer = None
     if config.dkim.key_path:
@@ -307,13 +310,16 @@ def send_window_closes(config: Config, issue_date: date) -> datetime | None:
 
 def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
                sender: Sender | None = None, progress: Callable[[int], None] | None = None,
-               force: bool = False, resend_failed: bool = False,
+               force: bool = False, resend_failed: bool = False, resend_unknown: bool = False,
                sleep: Callable[[float], None] = time.sleep,
                stop: threading.Event | None = None) -> DispatchResult:
     """Send the stored issue to every active subscriber who has not had it yet.
 
     Refuses a stale issue (past its send window) unless ``force``; ``resend_failed``
-    first puts permanently failed deliveries back in the queue. With [schedule]
+    first puts permanently failed deliveries back in the queue, ``resend_unknown`` those
+    in doubt (handed over without an answer: the operator decided). Deliveries a stopped
+    send left in flight are settled first (delivery/recovery.py); unknown ones are
+    alerted (ops/alerts.py). With [schedule]
     local_delivery, only subscribers whose local send time has come get it (ops/localtime.py),
     and the send window is checked per subscriber. With [editor] require_approval, an
     unapproved issue waits for its approval deadline (desk/approval.py).
@@ -329,6 +335,8 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
         store.requeue_failed(issue_date, clock())
     elif force and local:  # --force: those recorded as past their window go too
         store.requeue_failed(issue_date, clock(), detail=LATE_DETAIL)
+    if resend_unknown:
+        store.requeue_unknown(issue_date, clock())
     main = message_factory(config, stored_issue(config, store, issue_date))
     factories: dict[str | None, MessageFactory] = {config.newsletter.language: main}
 
@@ -343,9 +351,11 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
     stop = stop or threading.Event()
     lost = threading.Event()
     lock_lost = _Either(stop, lost)
-    with held_lock(store, "send", clock, lost=lost):
+    with held_lock(store, "send", clock, lost=lost) as owner:
         result = _send_locked(config, store, issue_date, factory, clock, sender, progress,
-                              sleep, lock_lost, hold)
+                              sleep, lock_lost, hold, owner)
+    if result.unknown:
+        alert_unknown(config, store, issue_date, result.unknown, clock())
     if lost.is_set():
         raise LockBusy("this send lost its lock (stalled past its expiry, or the store was "
                        "unreachable): it stopped after the chunk under way",
@@ -357,21 +367,24 @@ def _send_locked(config: Config, store: Store, issue_date: date,
                  factory: Callable[[str | None], MessageFactory], clock: Clock,
                  sender: Sender | None, progress: Callable[[int], None] | None,
                  sleep: Callable[[float], None], stop: threading.Event | None,
-                 hold: Callable[[Subscriber], str | None] | None = None) -> DispatchResult:
+                 hold: Callable[[Subscriber], str | None] | None = None,
+                 owner: str | None = None) -> DispatchResult:
     begin_sending(config, store, issue_date, clock())
     sender = sender or make_sender(config, issue_date)
     try:
         result = dispatch(store, sender, factory, issue_date=issue_date,
                           batch_size=config.delivery.batch_size, clock=clock, progress=progress,
                           retries=config.delivery.retries, backoff=config.delivery.retry_backoff,
-                          sleep=sleep, stop=stop, hold=hold)
+                          sleep=sleep, stop=stop, hold=hold, owner=owner,
+                          lease=timedelta(seconds=config.workers.lease_seconds))
     finally:
         sender.close()
     counts = store.delivery_counts(issue_date)
     # Interrupted (SIGTERM, lost lock): subscribers not reached yet have no ledger row,
     # so the counts cannot tell; the issue stays "sending" for the next round to finish.
     if not result.interrupted and not result.not_due and \
-            not any(counts.get(k) for k in ("sending", "pending", "deferred")):
+            not any(counts.get(k) for k in ("sending", "handed", "claimed", "pending",
+                                            "deferred")):
         store.set_issue_status(issue_date, "sent")
     return result
 
@@ -476,8 +489,10 @@ def _send_into(report: RunReport, config: Config, store: Store, issue_date: date
         report.notes.append("stopped on request (SIGTERM) after the current chunk; run again "
                             "to send the rest")
     report.messages_sent = result.sent
-    report.messages_failed = result.failed + result.deferred
+    report.messages_failed = result.failed + result.deferred + result.unknown
     report.messages_skipped = result.skipped
+    if result.requeued or result.stranded or result.replayed:
+        report.notes.append(stopped_note(result))
     if result.not_due or result.late:
         report.notes.append(f"local-time delivery: {result.not_due} subscriber(s) wait for their "
                             f"local send time, {result.late} past their send window")
@@ -485,6 +500,14 @@ def _send_into(report: RunReport, config: Config, store: Store, issue_date: date
         report.notes.append(
             f"nothing to send: every active subscriber already has the {issue_date} issue "
             f"({result.skipped} skipped)" if result.skipped else "nothing to send: no active subscribers")
+
+
+def stopped_note(result: DispatchResult) -> str:
+    """What this run did with the deliveries a stopped send had left in flight."""
+    return (f"a stopped send had left {result.requeued + result.replayed + result.stranded} "
+            f"deliveries in flight: {result.requeued} never delivered (sent again), "
+            f"{result.replayed} sent again under their idempotency keys, {result.stranded} "
+            "unknown (they may have been delivered: send --resend-unknown sends them again)")
 
 
 def _describe(report: RunReport, briefing: Briefing, issue: RenderedIssue) -> None:

@@ -79,6 +79,7 @@ class ProviderFake(ThreadingHTTPServer):
         self.plan: list[str | Fail] = []  # consumed one per request; then normal answers
         self.reject: dict[str, str] = {}  # address -> reason, refused the provider's way
         self.answers: dict[str, tuple[int, bytes]] = {}  # idempotency key -> first answer
+        self.bodies: dict[str, bytes] = {}  # idempotency key -> the body it came with
         self.lock = threading.Lock()
         # A short poll keeps shutdown() quick (it waits for the loop to notice).
         self._thread = threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True)
@@ -146,11 +147,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.check_auth(record)
         key = self.parse(record)
         if key is not None and key in fake.answers:  # idempotent replay: no new sending
+            if fake.provider == "resend" and fake.bodies[key] != record.body:
+                # Resend refuses a key that comes back with another payload
+                raise Refusal(409, {"name": "invalid_idempotent_request", "message":
+                                    "same idempotency key used with a different payload"})
             return fake.answers[key]
         status, answer = getattr(self, "api_" + fake.provider)(record.payload)
         out = (status, json.dumps(answer).encode() if answer is not None else b"")
         if key is not None and status < 300:
             fake.answers[key] = out
+            fake.bodies[key] = record.body
         return out
 
     def check_auth(self, record: Recorded) -> None:

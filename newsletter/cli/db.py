@@ -14,6 +14,7 @@ import click
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import pipeline
 from ..config import Config
 from ..errors import StoreError
 from ..ops import workers
@@ -90,7 +91,8 @@ def db_check(config: Config) -> None:
 
 
 def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
-                 resend_failed: bool, quiet: bool, as_json: bool) -> None:
+                 resend_failed: bool, quiet: bool, as_json: bool,
+                 resend_unknown: bool = False) -> None:
     """`send --prepare` and/or `send --worker`; exits with the send command's codes."""
     store = open_store(config)
     if not worker:
@@ -104,9 +106,10 @@ def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
         sys.exit(0)
     with progress_bar("sending", store.count_active_subscribers(), quiet or as_json) as bar:
         result = workers.worker_stage(config, store, issue_date, force=force,
-                                      resend_failed=resend_failed, stop=stop_on_sigterm(),
-                                      progress=bar)
-    waiting = store.delivery_counts(issue_date).get("deferred", 0)
+                                      resend_failed=resend_failed, resend_unknown=resend_unknown,
+                                      stop=stop_on_sigterm(), progress=bar)
+    counts = store.delivery_counts(issue_date)
+    waiting = counts.get("deferred", 0) + counts.get("handed", 0)
     report: dict[str, Any] = vars(result)
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -114,9 +117,11 @@ def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
         click.echo(f"worker {result.worker}: sent {result.sent}, failed {result.failed} "
                    f"({result.suppressed} addresses suppressed), deferred {result.deferred}, "
                    f"unknown {result.unknown}, in {result.batches} leases")
+        if result.requeued or result.replayed or result.stranded:
+            click.echo(pipeline.stopped_note(result))
         if result.interrupted:
             click.echo("stopped on request (SIGTERM): its leases were given back to the others")
-    sys.exit(1 if result.failed or waiting or result.interrupted else 0)
+    sys.exit(1 if result.failed or waiting or result.unknown or result.interrupted else 0)
 
 
 @db.command(name="backup")

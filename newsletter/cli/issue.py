@@ -75,6 +75,9 @@ def build(config: Config, issue_date: date | None, discard_edits: bool) -> None:
 @click.option("--force", is_flag=True, help="Send even if the issue's send window has closed.")
 @click.option("--resend-failed", is_flag=True,
               help="Try the permanently failed deliveries of this issue again.")
+@click.option("--resend-unknown", is_flag=True,
+              help="Send again the deliveries in doubt (handed over, no answer: some may have "
+                   "arrived), once you have decided a second copy beats none.")
 @click.option("--worker", is_flag=True,
               help="Be one of many parallel send workers, on any machines (docs/scaling.md).")
 @click.option("--prepare", is_flag=True,
@@ -82,21 +85,26 @@ def build(config: Config, issue_date: date | None, discard_edits: bool) -> None:
 @quiet_option
 @json_option
 def send(config: Config, issue_date: date | None, force: bool, resend_failed: bool,
-         worker: bool, prepare: bool, quiet: bool, as_json: bool) -> None:
-    """Send the stored issue to every subscriber who has not had it."""
+         resend_unknown: bool, worker: bool, prepare: bool, quiet: bool, as_json: bool) -> None:
+    """Send the stored issue to every subscriber who has not had it.
+
+    Exit code 1 when some deliveries failed, wait for a retry or are unknown (alerted).
+    """
     if worker or prepare:
         from .db import send_workers
 
         send_workers(config, issue_day(config, issue_date), worker=worker, force=force,
-                     resend_failed=resend_failed, quiet=quiet, as_json=as_json)
+                     resend_failed=resend_failed, resend_unknown=resend_unknown, quiet=quiet,
+                     as_json=as_json)
     store = open_store(config)
     with progress_bar("sending", store.count_active_subscribers(), quiet or as_json) as bar:
         result = pipeline.send_stage(config, store, issue_day(config, issue_date), force=force,
-                                     resend_failed=resend_failed, stop=stop_on_sigterm(),
-                                     progress=bar)
+                                     resend_failed=resend_failed, resend_unknown=resend_unknown,
+                                     stop=stop_on_sigterm(), progress=bar)
+    code = 1 if result.failed or result.deferred or result.unknown or result.interrupted else 0
     if as_json:
         click.echo(json.dumps(vars(result), indent=2))
-        sys.exit(1 if result.failed or result.deferred or result.interrupted else 0)
+        sys.exit(code)
     else:
         click.echo(f"sent {result.sent}, failed {result.failed} ({result.suppressed} addresses "
                    f"suppressed), deferred {result.deferred}, unknown {result.unknown}, "
@@ -104,9 +112,14 @@ def send(config: Config, issue_date: date | None, force: bool, resend_failed: bo
         if result.not_due or result.late:
             click.echo(f"local-time delivery: {result.not_due} not due yet (a later round sends "
                        f"them), {result.late} past their send window (--force sends them)")
+        if result.requeued or result.replayed or result.stranded:
+            click.echo(pipeline.stopped_note(result))
+        if result.unknown:
+            click.echo(f"{result.unknown} deliveries in doubt (unknown): check the relay's or "
+                       "provider's log; send --resend-unknown sends them again")
         if result.interrupted:
             click.echo("stopped on request (SIGTERM): run send again to resume")
-    sys.exit(1 if result.failed or result.deferred or result.interrupted else 0)
+    sys.exit(code)
 
 
 @click.command()

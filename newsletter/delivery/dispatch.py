@@ -1,4 +1,8 @@
-"""The ledger loop: claim, build, hand over, record: each subscriber gets an issue once."""
+"""The ledger loop: claim, build, hand over, record: each subscriber gets an issue once.
+
+A run first settles what a stopped run left in flight (recovery.py), then sends the rest
+chunk by chunk (handover.py).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from ..compose.message import MessageFactory
 from ..errors import DeliveryError
-from ..models import DeliveryResult, DeliveryStatus, Subscriber
+from ..models import DeliveryResult, DeliveryStatus, Message, Subscriber
 from ..store import Store
+from ..store.ledger import STRANDED_DETAIL
 from .base import Sender
+from .handover import chunk_key, claim_status, hand_over
+from .recovery import owner_name, rebuild, settle_stopped
 
 _RETRYABLE = (None, DeliveryStatus.PENDING, DeliveryStatus.DEFERRED)
 LATE_DETAIL = "past the send window: not sent"  # the ledger detail of a late subscriber
@@ -31,6 +38,10 @@ class DispatchResult:
     interrupted: bool = False  # asked to stop (SIGTERM): the rest waits for the next run
     not_due: int = 0  # local-time delivery: their send time has not come (a later round)
     late: int = 0  # local-time delivery: past their send window, not sent
+    # What a stopped sender (killed, machine lost) had left in flight, settled by this run:
+    requeued: int = 0  # left before the end of the message (never delivered): sent again
+    replayed: int = 0  # handed to an idempotent provider: sent again under the same keys
+    stranded: int = 0  # handed over, no answer recorded: unknown (counted in `unknown`)
 
     @property
     def attempted(self) -> int:
@@ -51,13 +62,17 @@ def dispatch(
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
     hold: Callable[[Subscriber], str | None] | None = None,
+    owner: str | None = None,
+    lease: timedelta = timedelta(minutes=5),
 ) -> DispatchResult:
     """Send the issue to every active subscriber who has not had it yet.
 
-    A ledger row is written (``sending``) before a message is handed over and updated
-    after; a crash in between leaves ``sending`` rows that are never resent blindly.
-    Deferred deliveries (4xx, 429…) are tried again up to ``retries`` times in this run,
-    after ``backoff`` seconds, doubling, with jitter. ``factories(language)`` gives the
+    A ledger row is written (``sending``, ``owner``'s for ``lease``) before a message is
+    handed over, marked ``handed`` just before the irrevocable step, and updated after: a
+    run that dies leaves ``sending`` rows (sent again by the next run) and at most one
+    chunk ``handed`` (unknown, never resent blindly). Deferred deliveries (4xx, 429…)
+    are tried again up to ``retries`` times in this run, after ``backoff`` seconds,
+    doubling, with jitter. ``factories(language)`` gives the
     message factory for a subscriber's language. ``hold(subscriber)`` (local-time delivery)
     keeps back those not due yet ("not_due": no ledger row, a later round sends them) and
     those past their window ("late": a failed ledger row, so that they are counted once).
@@ -65,6 +80,8 @@ def dispatch(
     result = DispatchResult()
     final = _Tally()
     stop = stop or threading.Event()
+    run = _Run(store, sender, factories, issue_date, clock, owner or owner_name(), lease)
+    _settle(run, retries, result, final)
     for batch in store.active_subscribers(batch_size):
         ledger = store.ledger_status(issue_date, [s.id for s in batch])
         todo = [s for s in batch if ledger.get(s.id) in _RETRYABLE]
@@ -72,8 +89,8 @@ def dispatch(
         if hold is not None:
             todo, late = _held_back(todo, hold, result)
             if late:  # recorded once, as failed: later rounds skip them (no alert flood)
-                _record_late(store, issue_date, late, clock())
-        result.skipped += _send(store, sender, factories, issue_date, todo, clock, final, stop)
+                _record_late(run, late)
+        result.skipped += _send(run, todo, final, stop)
         if progress:
             progress(len(batch))
         if stop.is_set():
@@ -88,15 +105,48 @@ def dispatch(
         again = [s for s in (store.get_subscriber(sid) for sid in waiting)
                  if s is not None and s.status == "active"]
         for start in range(0, len(again), batch_size):
-            _send(store, sender, factories, issue_date, again[start:start + batch_size], clock,
-                  final, stop)
+            _send(run, again[start:start + batch_size], final, stop)
     result.sent = final.counts[DeliveryStatus.SENT]
     result.failed = final.counts[DeliveryStatus.FAILED]
     result.suppressed = final.suppressed
-    result.deferred = len(final.deferred)
-    result.unknown = final.total - result.sent - result.failed - result.deferred
+    # no answer from an idempotent provider: the next run sends them again (same keys)
+    result.deferred = len(final.deferred) + final.counts[DeliveryStatus.HANDED]
+    result.unknown = (final.total - result.sent - result.failed - result.deferred
+                      + result.stranded)
     result.interrupted = stop.is_set()
     return result
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every step of one dispatch shares."""
+
+    store: Store
+    sender: Sender
+    factories: Callable[[str | None], MessageFactory]
+    issue_date: date
+    clock: Callable[[], datetime]
+    owner: str
+    lease: timedelta
+
+
+def _settle(run: _Run, retries: int, result: DispatchResult, final: _Tally) -> None:
+    """Settle what stopped runs left in flight; send again, under the same keys, the
+    chunks an idempotent provider may hold."""
+    recovered = settle_stopped(run.store, run.sender, run.issue_date, run.owner, run.clock(),
+                               run.lease, retries)
+    result.requeued, result.stranded = recovered.requeued, recovered.unknown
+    for rows in recovered.resend.values():
+        messages = rebuild(run.store, run.sender, run.factories, rows, run.clock())
+        if messages is None:  # someone left the list meanwhile: the chunk cannot be replayed
+            _record(run, [DeliveryResult(sid, DeliveryStatus.UNKNOWN, STRANDED_DETAIL)
+                          for sid, _ in rows])
+            result.stranded += len(rows)
+            continue
+        outcomes = _hand_over(run, messages)
+        result.replayed += len(outcomes)
+        for outcome in outcomes:
+            final.add(outcome)
 
 
 class _Tally:
@@ -136,63 +186,72 @@ def _held_back(subscribers: list[Subscriber], hold: Callable[[Subscriber], str |
     return due, late
 
 
-def _record_late(store: Store, issue_date: date, late: Sequence[Subscriber],
-                 now: datetime) -> None:
+def _record_late(run: _Run, late: Sequence[Subscriber]) -> None:
     """A ledger row, failed, for each subscriber whose send window closed before their turn
     (`send --resend-failed --force` sends them anyway)."""
-    taken = store.claim_deliveries(issue_date, [(s.id, "") for s in late], now)
-    store.record_deliveries(issue_date, [(sid, DeliveryStatus.FAILED, LATE_DETAIL)
-                                         for sid in taken], now)
+    taken = run.store.claim_deliveries(run.issue_date, [(s.id, "") for s in late], run.clock(),
+                                       owner=run.owner, lease=run.lease)
+    _record(run, [DeliveryResult(sid, DeliveryStatus.FAILED, LATE_DETAIL) for sid in taken])
 
 
-def _send(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],
-          issue_date: date, subscribers: Sequence[Subscriber], clock: Callable[[], datetime],
-          final: _Tally, stop: threading.Event) -> int:
+def _send(run: _Run, subscribers: Sequence[Subscriber], final: _Tally,
+          stop: threading.Event) -> int:
     """Build a batch, then claim, hand over and record it chunk by chunk.
 
-    A chunk is what the sender hands over at once (one SMTP transaction, one provider
-    request): after a crash, at most one chunk is left "sending", never resent blindly.
-    Returns how many subscribers someone else had claimed.
+    A chunk is what the sender hands over at once (one SMTP message per connection, one
+    provider request): after a crash, at most one chunk is left "handed", never resent
+    blindly. Returns how many subscribers someone else had claimed.
     """
-    now = clock()
+    sender, now = run.sender, run.clock()
     wants_parts = getattr(sender, "wants_parts", False)
-    messages = [factories(s.language).build(s, now, with_parts=wants_parts, mime=not wants_parts)
+    messages = [run.factories(s.language).build(s, now, with_parts=wants_parts,
+                                                mime=not wants_parts)
                 for s in subscribers]
     size = max(1, getattr(sender, "max_batch", len(messages) or 1))
     wait_turn = getattr(sender, "wait_turn", None)  # pacing happens before the claim
     taken = 0
-    for start in range(0, len(messages), size):
+    start = 0
+    while start < len(messages):
         if stop.is_set():  # SIGTERM: the chunk under way was recorded; stop before the next
             break
         chunk = messages[start:start + size]
+        start += len(chunk)
         if wait_turn is not None:
             wait_turn()
-        claimed = store.claim_deliveries(issue_date, [(m.subscriber_id, m.message_id)
-                                                      for m in chunk], clock())
+        claimed = run.store.claim_deliveries(
+            run.issue_date, [(m.subscriber_id, m.message_id) for m in chunk], run.clock(),
+            owner=run.owner, lease=run.lease, status=claim_status(sender),
+            chunk_key=chunk_key(sender))
         taken += len(chunk) - len(claimed)
         todo = [m for m in chunk if m.subscriber_id in claimed]
-        if not todo:
-            continue
-        try:
-            outcomes = sender.send_batch(todo)
-        except DeliveryError as exc:
-            # Nothing was handed over for the rest: back to pending, for the next run.
-            done = {o.subscriber_id for o in exc.results}
-            back = [DeliveryResult(m.subscriber_id, DeliveryStatus.PENDING, exc.message)
-                    for m in todo if m.subscriber_id not in done]
-            _record(store, issue_date, [*exc.results, *back], clock())
-            raise
-        _record(store, issue_date, outcomes, clock())
-        for outcome in outcomes:
-            final.add(outcome)
+        if todo:
+            for outcome in _hand_over(run, todo):
+                final.add(outcome)
+        size = max(1, getattr(sender, "max_batch", size))  # fewer SMTP connections after a 421
     return taken
 
 
-def _record(store: Store, issue_date: date, outcomes: Sequence[DeliveryResult],
-            now: datetime) -> None:
-    store.record_deliveries(issue_date, [
+def _hand_over(run: _Run, todo: Sequence[Message]) -> list[DeliveryResult]:
+    """Hand a claimed chunk over and record the outcomes (those of rows still ours)."""
+    try:
+        handover = hand_over(run.store, run.sender, run.issue_date, run.owner, todo, run.clock,
+                             run.lease)
+    except DeliveryError as exc:
+        # Nothing was handed over for the rest: back to pending, for the next run.
+        done = {o.subscriber_id for o in exc.results}
+        back = [DeliveryResult(m.subscriber_id, DeliveryStatus.PENDING, exc.message)
+                for m in todo if m.subscriber_id not in done]
+        _record(run, [*exc.results, *back])
+        raise
+    _record(run, handover.results)
+    return handover.results
+
+
+def _record(run: _Run, outcomes: Sequence[DeliveryResult]) -> None:
+    now = run.clock()
+    run.store.record_deliveries(run.issue_date, [
         (o.subscriber_id, DeliveryStatus.SUPPRESSED if o.suppress else o.status, o.detail)
-        for o in outcomes], now)
+        for o in outcomes], now, owner=run.owner)
     for outcome in outcomes:
         if outcome.suppress:  # no such mailbox: never mail it again
-            store.set_subscriber_status(outcome.subscriber_id, "bounced", now)
+            run.store.set_subscriber_status(outcome.subscriber_id, "bounced", now)

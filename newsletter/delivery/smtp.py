@@ -1,8 +1,16 @@
-"""SMTP delivery: verified TLS, explicit timeouts, one transaction per message, reused connection."""
+"""SMTP delivery: verified TLS, explicit timeouts, one transaction per message, reused connection.
+
+A message goes in two steps: MAIL, RCPT, DATA and the whole message but its final
+``<CRLF>.<CRLF>`` (:meth:`SmtpSender.stage_one`), then the final dot and the server's reply
+(:meth:`SmtpSender.commit_one`). A server delivers nothing whose final dot it did not receive
+(RFC 5321 §4.1.1.4: the end-of-data indication is what makes it process the transaction):
+a sender that dies between the two steps leaves no copy anywhere.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -27,6 +35,7 @@ class SmtpSender:
         self._context = context
         self._conn: smtplib.SMTP | None = None
         self._sent_on_conn = 0
+        self._staged: int | None = None  # subscriber id of the message waiting for its dot
 
     @property
     def context(self) -> ssl.SSLContext:
@@ -73,18 +82,21 @@ class SmtpSender:
         results: list[DeliveryResult] = []
         for message in messages:
             try:
-                results.append(self._send_one(message))
+                results.append(self.stage_one(message) or self.commit_one())
             except DeliveryError as exc:
                 exc.results = results
                 raise
         return results
 
-    def _send_one(self, message: Message, *, retry_disconnect: bool = True) -> DeliveryResult:
-        """One SMTP transaction, each reply read: MAIL, RCPT, then DATA.
+    def stage_one(self, message: Message, *, retry_disconnect: bool = True) -> DeliveryResult | None:
+        """MAIL, RCPT, DATA and the message but its final dot, each reply read: None when
+        the message waits for its dot, else its result.
 
         A disconnect before DATA is harmless (nothing was handed over): reconnect and try
-        once more. A disconnect or timeout during DATA is ambiguous: recorded as unknown.
+        once more. One while the message goes out is harmless too (no final dot, no
+        delivery): deferred, for a later try.
         """
+        self.abandon()
         sid = message.subscriber_id
         conn = self._connection()
         self._sent_on_conn += 1
@@ -98,19 +110,47 @@ class SmtpSender:
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             if retry_disconnect:
-                return self._send_one(message, retry_disconnect=False)
+                return self.stage_one(message, retry_disconnect=False)
             return DeliveryResult(sid, DeliveryStatus.DEFERRED, f"disconnected before DATA: {exc}")
         try:
-            code, reply = _data(conn, message.data)
-        except smtplib.SMTPDataError as exc:
-            return self._refused(sid, exc.smtp_code, exc.smtp_error, conn)
+            code, reply = conn.docmd("data")
+            if code != 354:
+                return self._refused(sid, code, reply, conn)
+            conn.send(data_lines(message.data))
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            return DeliveryResult(sid, DeliveryStatus.DEFERRED,
+                                  f"connection lost before the end of the message (not "
+                                  f"delivered): {exc}")
+        self._staged = sid
+        return None
+
+    def commit_one(self) -> DeliveryResult:
+        """The staged message's final dot, and the server's verdict.
+
+        No reply (a timeout, a lost connection) is ambiguous: the server may have
+        delivered it. Recorded as unknown, never resent blindly.
+        """
+        sid, conn = self._staged, self._conn
+        assert sid is not None and conn is not None, "commit_one() without a staged message"
+        self._staged = None
+        try:
+            conn.send(b".\r\n")
+            code, reply = conn.getreply()
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             return DeliveryResult(sid, DeliveryStatus.UNKNOWN,
-                                  f"connection lost after the message was sent: {exc}")
+                                  f"connection lost after the end of the message: {exc}")
         if code != 250:
             return self._refused(sid, code, reply, conn)
         return DeliveryResult(sid, DeliveryStatus.SENT, f"{code} {_text(reply)}".strip())
+
+    def abandon(self) -> None:
+        """Drop a staged message: the connection closes without its final dot, so the
+        server discards it."""
+        if self._staged is not None:
+            self._staged = None
+            self._drop()
 
     def _refused(self, sid: int, code: int, reply: bytes | str, conn: smtplib.SMTP
                  ) -> DeliveryResult:
@@ -137,6 +177,7 @@ class SmtpSender:
                 self._conn = None
 
     def close(self) -> None:
+        self.abandon()
         if self._conn is not None:
             try:
                 self._conn.quit()
@@ -161,21 +202,17 @@ def _rcpt(conn: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
     return conn.docmd("rcpt", f"TO:<{recipient}>") if _plain(recipient) else conn.rcpt(recipient)
 
 
-def _data(conn: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
-    """DATA for a message whose lines all end in CRLF (ours do): one pass of dot-stuffing
-    with bytes.replace instead of smtplib's two regular-expression passes. Anything else
-    goes through smtplib's own line-end repair."""
+def data_lines(data: bytes) -> bytes:
+    """The message as DATA carries it, without the final dot: CRLF line ends, a leading
+    dot doubled on every line, a CRLF at the end. Our messages already end their lines in
+    CRLF: one pass of bytes.replace instead of smtplib's regular expressions."""
     crlf = data.count(b"\r\n")
     if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
-        return conn.data(data)
-    code, reply = conn.docmd("data")
-    if code != 354:
-        raise smtplib.SMTPDataError(code, reply)
+        data = re.sub(rb"\r\n|\r|\n", b"\r\n", data)
     body = data if data.endswith(b"\r\n") else data + b"\r\n"
     if body.startswith(b"."):
         body = b"." + body
-    conn.send(body.replace(b"\r\n.", b"\r\n..") + b".\r\n")
-    return conn.getreply()
+    return body.replace(b"\r\n.", b"\r\n..")
 
 
 def _text(reply: bytes | str) -> str:

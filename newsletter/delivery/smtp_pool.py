@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from ..config import SmtpSection
@@ -60,8 +60,10 @@ class TokenBucket:
 class SmtpPoolSender:
     """``connections`` SMTP connections; one chunk = one message per connection.
 
-    A 421 or a 4.7.28 ("too many messages") drops to a single connection and halves the
-    message rate for the rest of the run.
+    A chunk is staged (each message sent but for its final dot, in parallel), then
+    committed (the final dots, in parallel): the ledger records the chunk ``handed``
+    between the two (delivery/handover.py). A 421 or a 4.7.28 ("too many messages") drops
+    to a single connection and halves the message rate for the rest of the run.
     """
 
     name = "smtp"
@@ -76,6 +78,7 @@ class SmtpPoolSender:
         self.bucket = TokenBucket(messages_per_second)
         self.pool = ThreadPoolExecutor(max_workers=len(self.senders),
                                        thread_name_prefix="smtp")
+        self._staged: dict[int, SmtpSender] = {}  # subscriber id -> its connection
 
     @property
     def max_batch(self) -> int:
@@ -86,35 +89,96 @@ class SmtpPoolSender:
         self.bucket.wait_ready(self.active)
 
     def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
-        results: list[DeliveryResult | None] = [None] * len(messages)
+        """Stage and commit at once, ``max_batch`` at a time (outside the ledger: tests,
+        alerts, confirmations)."""
+        done: list[DeliveryResult] = []
+        start = 0
+        try:
+            while start < len(messages):
+                round_ = messages[start:start + self.active]  # fewer after a 421
+                start += len(round_)
+                staged = self.stage(round_)
+                settled = [r for r in staged if r is not None]
+                done += settled + self.commit({m.subscriber_id for m, r in
+                                               zip(round_, staged, strict=True) if r is None})
+        except DeliveryError as exc:
+            exc.results = [*done, *exc.results]
+            raise
+        order = {m.subscriber_id: i for i, m in enumerate(messages)}
+        return sorted(done, key=lambda r: order[r.subscriber_id])
+
+    def stage(self, messages: Sequence[Message]) -> list[DeliveryResult | None]:
+        """Each message on its own connection, in parallel, all but its final dot."""
+        if len(messages) > self.active:
+            raise ValueError(f"{len(messages)} messages for {self.active} connections")
+        self.abandon()
+        outcomes: list[DeliveryResult | None] = [None] * len(messages)
         errors: list[DeliveryError] = []
 
-        def work(index: int, message: Message) -> None:
+        def work(index: int) -> None:
             self.bucket.take()
-            sender = self.senders[index % self.active]
             try:
-                results[index] = sender.send_batch([message])[0]
+                outcomes[index] = self.senders[index].stage_one(messages[index])
+            except DeliveryError as exc:
+                errors.append(exc)
+                outcomes[index] = _REFUSED
+
+        list(self.pool.map(work, range(len(messages))))
+        self._staged = {m.subscriber_id: self.senders[i] for i, m in enumerate(messages)
+                        if outcomes[i] is None}
+        settled = [r for r in outcomes if r is not None and r is not _REFUSED]
+        if errors:  # the server refuses the run: nothing of this chunk is delivered
+            self.abandon()
+            errors[0].results = settled
+            raise errors[0]
+        self._watch(settled)
+        return outcomes
+
+    def commit(self, subscriber_ids: Collection[int]) -> list[DeliveryResult]:
+        """The final dots of the staged messages of these subscribers, in parallel; the
+        others' connections are closed without it (their messages are discarded)."""
+        staged, self._staged = list(self._staged.items()), {}
+        results: dict[int, DeliveryResult] = {}
+        errors: list[DeliveryError] = []
+
+        def work(item: tuple[int, SmtpSender]) -> None:
+            sid, sender = item
+            if sid not in subscriber_ids:
+                sender.abandon()
+                return
+            try:
+                results[sid] = sender.commit_one()
             except DeliveryError as exc:
                 errors.append(exc)
 
-        # Messages on the same connection must not overlap: one per connection per round.
-        for start in range(0, len(messages), self.active):
-            round_ = list(enumerate(messages))[start:start + self.active]
-            list(self.pool.map(lambda pair: work(*pair), round_))
-            if errors:
-                break
-        done = [r for r in results if r is not None]
+        list(self.pool.map(work, staged))
+        done = [results[sid] for sid, _ in staged if sid in results]
         if errors:
             errors[0].results = done
             raise errors[0]
+        self._watch(done)
+        return done
+
+    def abandon(self) -> None:
+        """Drop whatever is staged (connections closed without the final dots)."""
+        staged, self._staged = self._staged, {}
+        for sender in staged.values():
+            sender.abandon()
+
+    def _watch(self, results: Sequence[DeliveryResult]) -> None:
+        """A 421 or a 4.7.28: one connection, half the rate, for the rest of the run."""
         if any(r.status is DeliveryStatus.DEFERRED and ("4.7.28" in r.detail
                                                         or r.detail.startswith("421"))
-               for r in done):
+               for r in results):
             self.active = 1
             self.bucket.slow_down()
-        return done
 
     def close(self) -> None:
         """QUIT every connection, in parallel (each waits for the server's reply)."""
+        self.abandon()
         list(self.pool.map(lambda sender: sender.close(), self.senders))
         self.pool.shutdown(wait=True)
+
+
+# Stands for "this connection raised" among stage()'s outcomes (never returned).
+_REFUSED = DeliveryResult(0, DeliveryStatus.PENDING, "refused the run")

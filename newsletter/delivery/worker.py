@@ -2,26 +2,27 @@
 
 Any number of workers, on any number of machines, share one issue through the ledger
 (store/leases.py): each row is leased to one worker at a time, moved to ``sending`` by
-exactly one of them just before hand-over, and never handed over twice.
+exactly one of them just before hand-over, and never handed over twice. Between leases a
+worker settles the rows of workers that stopped mid-chunk (recovery.py).
 """
 
 from __future__ import annotations
 
-import os
 import random
-import socket
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..compose.message import MessageFactory
 from ..errors import DeliveryError
-from ..models import DeliveryResult, DeliveryStatus, Subscriber
+from ..models import DeliveryResult, DeliveryStatus, Message, Subscriber
 from ..store import Store
+from ..store.ledger import STRANDED_DETAIL
 from .base import Sender
 from .dispatch import DispatchResult
+from .handover import chunk_key, claim_status, hand_over
+from .recovery import owner_name, rebuild, settle_stopped
 
 # hold(subscriber): None to send now, or ("not_due", when it is due) / ("late", None).
 Hold = Callable[[Subscriber], tuple[str, datetime | None] | None]
@@ -46,7 +47,7 @@ class WorkerResult(DispatchResult):
 
 def worker_name() -> str:
     """host:pid:random — unique across machines, readable in the ledger."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return owner_name()
 
 
 def run_worker(
@@ -72,6 +73,7 @@ def run_worker(
     stop = stop or threading.Event()
     try:
         while not stop.is_set():
+            _settle(store, sender, factories, issue_date, worker, settings, clock, result)
             ids = store.claim_deliveries_batch(issue_date, worker, settings.claim_batch, clock(),
                                                settings.lease, settings.retries)
             if ids:
@@ -107,27 +109,61 @@ def _send_batch(store: Store, sender: Sender, factories: Callable[[str | None], 
                 for s in subscribers]
     size = max(1, getattr(sender, "max_batch", len(messages) or 1))
     wait_turn = getattr(sender, "wait_turn", None)
-    for start in range(0, len(messages), size):
+    start = 0
+    while start < len(messages):
         if stop.is_set():  # the rest of the lease is given back by run_worker
             return
         chunk = messages[start:start + size]
+        start += len(chunk)
         if wait_turn is not None:
             wait_turn()
         ours = store.start_sending(issue_date, worker,
-                                   [(m.subscriber_id, m.message_id) for m in chunk], clock())
+                                   [(m.subscriber_id, m.message_id) for m in chunk], clock(),
+                                   lease=settings.lease, status=claim_status(sender),
+                                   chunk_key=chunk_key(sender))
         result.skipped += len(chunk) - len(ours)  # our lease ran out and another took them
         todo = [m for m in chunk if m.subscriber_id in ours]
-        if not todo:
+        if todo:
+            _hand_over(store, sender, issue_date, worker, todo, settings, clock, result)
+        size = max(1, getattr(sender, "max_batch", size))  # fewer SMTP connections after a 421
+
+
+def _hand_over(store: Store, sender: Sender, issue_date: date, worker: str,
+               todo: Sequence[Message], settings: WorkerSettings,
+               clock: Callable[[], datetime], result: WorkerResult) -> None:
+    """Hand a chunk over (handover.py) and record the outcomes of the rows still ours."""
+    try:
+        handover = hand_over(store, sender, issue_date, worker, todo, clock, settings.lease)
+    except DeliveryError as exc:
+        done = {o.subscriber_id for o in exc.results}
+        back = [DeliveryResult(m.subscriber_id, DeliveryStatus.PENDING, exc.message)
+                for m in todo if m.subscriber_id not in done]
+        _record(store, issue_date, worker, [*exc.results, *back], settings, clock(), result)
+        raise
+    result.skipped += handover.lost
+    _record(store, issue_date, worker, handover.results, settings, clock(), result)
+
+
+def _settle(store: Store, sender: Sender, factories: Callable[[str | None], MessageFactory],
+            issue_date: date, worker: str, settings: WorkerSettings,
+            clock: Callable[[], datetime], result: WorkerResult) -> None:
+    """Settle the rows of workers (or sends) that stopped mid-chunk; send again, under the
+    same keys, the chunks an idempotent provider may hold."""
+    recovered = settle_stopped(store, sender, issue_date, worker, clock(), settings.lease,
+                               settings.retries)
+    result.requeued += recovered.requeued
+    result.stranded += recovered.unknown
+    result.unknown += recovered.unknown
+    for rows in recovered.resend.values():
+        messages = rebuild(store, sender, factories, rows, clock())
+        if messages is None:  # someone left the list meanwhile: the chunk cannot be replayed
+            _record(store, issue_date, worker, [
+                DeliveryResult(sid, DeliveryStatus.UNKNOWN, STRANDED_DETAIL) for sid, _ in rows],
+                settings, clock(), result)
+            result.stranded += len(rows)
             continue
-        try:
-            outcomes = sender.send_batch(todo)
-        except DeliveryError as exc:
-            done = {o.subscriber_id for o in exc.results}
-            back = [DeliveryResult(m.subscriber_id, DeliveryStatus.PENDING, exc.message)
-                    for m in todo if m.subscriber_id not in done]
-            _record(store, issue_date, [*exc.results, *back], settings, clock(), result)
-            raise
-        _record(store, issue_date, outcomes, settings, clock(), result)
+        result.replayed += len(messages)
+        _hand_over(store, sender, issue_date, worker, messages, settings, clock, result)
 
 
 def _due(store: Store, issue_date: date, worker: str, subscribers: list[Subscriber], hold: Hold,
@@ -150,17 +186,18 @@ def _due(store: Store, issue_date: date, worker: str, subscribers: list[Subscrib
     return due
 
 
-def _record(store: Store, issue_date: date, outcomes: Sequence[DeliveryResult],
+def _record(store: Store, issue_date: date, worker: str, outcomes: Sequence[DeliveryResult],
             settings: WorkerSettings, now: datetime, result: WorkerResult) -> None:
     rows = []
     for o in outcomes:
         status = DeliveryStatus.SUPPRESSED if o.suppress else o.status
         retry_at = None
-        if status is DeliveryStatus.DEFERRED:
+        if status in (DeliveryStatus.DEFERRED, DeliveryStatus.HANDED):
+            # HANDED: no answer from an idempotent provider; sent again under the same keys
             retry_at = now + timedelta(seconds=settings.backoff * (1 + random.random() / 4))
         rows.append((o.subscriber_id, status, o.detail, retry_at))
         _count(result, o)
-    store.finish_deliveries(issue_date, rows, now)
+    store.finish_deliveries(issue_date, rows, now, owner=worker)
     for outcome in outcomes:
         if outcome.suppress:  # no such mailbox: never mail it again
             store.set_subscriber_status(outcome.subscriber_id, "bounced", now)
@@ -172,7 +209,7 @@ def _count(result: WorkerResult, outcome: DeliveryResult) -> None:
     elif outcome.status is DeliveryStatus.FAILED:
         result.failed += 1
         result.suppressed += outcome.suppress
-    elif outcome.status is DeliveryStatus.DEFERRED:
+    elif outcome.status in (DeliveryStatus.DEFERRED, DeliveryStatus.HANDED):
         result.deferred += 1
     elif outcome.status is not DeliveryStatus.PENDING:
         result.unknown += 1

@@ -1,8 +1,9 @@
 """Alerts to ops: an email through the configured sender and/or a JSON webhook POST.
 
-Raised when a run fails, a feed has failed [alerts] feed_failures times in a row, or an
-issue (or some subscribers' local delivery) missed its send window, and when the daemon
-skips a job it missed. Each event has a key and is alerted once (the store remembers the
+Raised when a run fails, a feed has failed [alerts] feed_failures times in a row, an
+issue (or some subscribers' local delivery) missed its send window, deliveries became
+unknown (handed over, no answer: a send was killed or lost its connection), and when the
+daemon skips a job it missed. Each event has a key and is alerted once (the store remembers the
 keys), not at every run. Alerting never fails a run: its own problems are logged.
 """
 
@@ -31,7 +32,7 @@ log = logging.getLogger("newsletter.alerts")  # the name ops filter on, kept fro
 @dataclass(frozen=True)
 class Alert:
     key: str  # names the event: the same key is never alerted twice
-    kind: str  # run_failed | feed_failing | missed_window | missed_job
+    kind: str  # run_failed | feed_failing | missed_window | missed_job | unknown_deliveries
     subject: str
     text: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -92,6 +93,36 @@ def missed_job_alert(job_id: str, scheduled: datetime, grace_seconds: int) -> Al
                  f"the daemon was not running (or was busy) at {when} and more than "
                  f"{grace_seconds} s late: the {job_id} job was skipped", {"job": job_id,
                                                                            "scheduled": when})
+
+
+def unknown_alert(issue_date: date, unknown: int, in_ledger: int) -> Alert:
+    """Deliveries handed over without an answer: only a person can tell whether to resend.
+
+    Keyed by how many the ledger holds: more unknown deliveries later alert again.
+    """
+    day = issue_date.isoformat()
+    return Alert(f"unknown-deliveries:{day}:{in_ledger}", "unknown_deliveries",
+                 f"send: {unknown} deliver{'y' if unknown == 1 else 'ies'} of the {day} issue "
+                 "in doubt (unknown)",
+                 f"{unknown} message(s) were handed over and no answer was recorded (the send "
+                 f"was stopped, or lost its connection, at that moment): they may or may not "
+                 f"have been delivered ({in_ledger} unknown for this issue in all). Look them up "
+                 f"in the relay's or provider's log (the ledger keeps each one's Message-ID: "
+                 f"table deliveries, status 'unknown'); `newsletter send --date {day} "
+                 "--resend-unknown` sends them again (a second copy for those who did get it).",
+                 {"issue_date": day, "unknown": unknown, "unknown_in_ledger": in_ledger})
+
+
+def alert_unknown(config: Config, store: Store, issue_date: date, unknown: int,
+                  now: datetime) -> None:
+    """Alert the deliveries a send left unknown; never raises."""
+    try:
+        in_ledger = store.delivery_counts(issue_date).get(DeliveryStatus.UNKNOWN.value, 0)
+        log.error("send %s: %d deliveries unknown (%d in the ledger)", issue_date, unknown,
+                  in_ledger, extra={"command": "send", "unknown": unknown})
+        deliver(config, store, [unknown_alert(issue_date, unknown, in_ledger)], now)
+    except Exception:  # an alert must never turn a run into a failure
+        log.exception("alerting failed")
 
 
 def after_run(config: Config, store: Store, *, command: str, issue_date: date | None,

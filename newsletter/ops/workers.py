@@ -20,10 +20,11 @@ from ..errors import StaleIssue
 from ..models import Subscriber
 from ..pipeline import Clock, message_factory, send_window_closes, stored_issue, utc_now
 from ..store import Store
+from .alerts import alert_unknown
 from .localtime import delivery_hold, due_at
 
 # Ledger states that mean some subscriber of the issue still waits for it.
-OPEN_STATES = ("pending", "claimed", "sending", "deferred")
+OPEN_STATES = ("pending", "claimed", "sending", "handed", "deferred")
 
 
 def worker_settings(config: Config) -> WorkerSettings:
@@ -41,9 +42,15 @@ def prepare_stage(config: Config, store: Store, issue_date: date, *, clock: Cloc
 
 def worker_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
                  sender: Sender | None = None, progress: Callable[[int], None] | None = None,
-                 force: bool = False, resend_failed: bool = False, prepare: bool = True,
-                 stop: threading.Event | None = None, worker: str | None = None) -> WorkerResult:
-    """One worker: prepare the ledger (idempotent), then lease and send until none are left."""
+                 force: bool = False, resend_failed: bool = False, resend_unknown: bool = False,
+                 prepare: bool = True, stop: threading.Event | None = None,
+                 worker: str | None = None) -> WorkerResult:
+    """One worker: prepare the ledger (idempotent), then lease and send until none are left.
+
+    Rows other workers left in flight when they stopped are settled on the way
+    (delivery/recovery.py); unknown ones are alerted. ``resend_unknown`` first puts those
+    in doubt back in the queue (the operator decided).
+    """
     approval_gate(config, store, issue_date, clock())
     closes = send_window_closes(config, issue_date)
     local = config.schedule.local_delivery
@@ -53,6 +60,8 @@ def worker_stage(config: Config, store: Store, issue_date: date, *, clock: Clock
             "not sent", hint="newsletter send --worker --force sends it anyway")
     if resend_failed:
         store.requeue_failed(issue_date, clock())
+    if resend_unknown:
+        store.requeue_unknown(issue_date, clock())
     factory = _factories(config, store, issue_date)
     prepared = store.prepare_deliveries(issue_date, clock()) if prepare else 0
     begin_sending(config, store, issue_date, clock())
@@ -64,6 +73,8 @@ def worker_stage(config: Config, store: Store, issue_date: date, *, clock: Clock
                             hold=_hold(config, issue_date, clock, force) if local else None)
     finally:
         sender.close()
+    if result.unknown:
+        alert_unknown(config, store, issue_date, result.unknown, clock())
     result.prepared = prepared
     counts = store.delivery_counts(issue_date)
     if not any(counts.get(state) for state in OPEN_STATES):

@@ -1,8 +1,10 @@
 """Leases on ledger rows, for parallel send workers (`newsletter send --worker`).
 
 A row goes pending -> claimed (leased to one worker, nothing handed over yet) -> sending
-(just before hand-over) -> its outcome. Claimed rows whose lease is over go back to any
-worker; sending rows are never taken again (exactly once beats at least once).
+(being staged: nothing irrevocable yet) -> handed (the final step began) -> its outcome.
+Claimed rows whose lease is over go back to any worker; rows left sending or handed by a
+worker that stopped are settled by recover_deliveries (store/ledger.py): sending ones are
+sent again, handed ones are never resent blindly (exactly once beats at least once).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import DeliveryStatus, Subscriber
 from . import schema as t
+from .ledger import in_flight, still_owned
 from .people import _subscriber
 
 PENDING = DeliveryStatus.PENDING.value
 CLAIMED = DeliveryStatus.CLAIMED.value
 SENDING = DeliveryStatus.SENDING.value
 DEFERRED = DeliveryStatus.DEFERRED.value
+HANDED = DeliveryStatus.HANDED.value
 
 
 class LeaseQueries:
@@ -99,8 +103,11 @@ class LeaseQueries:
         return [_subscriber(r) for r in rows]
 
     def start_sending(self, issue_date: date, worker: str, claims: Sequence[tuple[int, str]],
-                      now: datetime) -> set[int]:
-        """Claimed -> sending, just before hand-over; returns the ids still leased to us.
+                      now: datetime, *, lease: timedelta | None = None,
+                      status: DeliveryStatus = DeliveryStatus.SENDING,
+                      chunk_key: str | None = None) -> set[int]:
+        """Claimed -> sending (or straight to handed), just before hand-over; returns the
+        ids still leased to us, whose lease then runs ``lease`` from ``now``.
 
         A row whose lease ran out and that another worker took is not ours any more: the
         conditional UPDATE lets exactly one worker ever move a row to ``sending``.
@@ -114,7 +121,8 @@ class LeaseQueries:
                 update(t.deliveries).where(
                     d.issue_date == issue_date, d.subscriber_id.in_(list(message_ids)),
                     d.status == CLAIMED, d.claimed_by == worker,
-                ).values(status=SENDING, attempts=d.attempts + 1, updated_at=now)
+                ).values(attempts=d.attempts + 1,
+                         **in_flight(status.value, None, lease, now, chunk_key))
                 .returning(d.subscriber_id))}
             if ours:
                 conn.execute(update(t.deliveries).where(
@@ -125,13 +133,16 @@ class LeaseQueries:
 
     def finish_deliveries(self, issue_date: date,
                           results: Sequence[tuple[int, DeliveryStatus, str, datetime | None]],
-                          now: datetime) -> None:
-        """Record outcomes: (subscriber id, status, detail, retry not before — for deferred)."""
+                          now: datetime, *, owner: str | None = None) -> None:
+        """Record outcomes: (subscriber id, status, detail, retry not before — for deferred).
+
+        With ``owner``, only rows still its own are written (see record_deliveries).
+        """
         if not results:
             return
         d = t.deliveries.c
         statement = update(t.deliveries).where(
-            d.issue_date == issue_date, d.subscriber_id == bindparam("sid"),
+            d.issue_date == issue_date, d.subscriber_id == bindparam("sid"), *still_owned(owner),
         ).values(status=bindparam("st"), detail=bindparam("det"), lease_until=bindparam("until"),
                  updated_at=now)
         rows: list[dict[str, Any]] = [{"sid": sid, "st": status.value, "det": detail,
@@ -169,19 +180,22 @@ class LeaseQueries:
     def next_lease_change(self, issue_date: date, now: datetime, retries: int) -> datetime | None:
         """When some row of this issue may become claimable again, if any may.
 
-        Rows leased to other workers (alive or dead) and deferred rows waiting for their
-        retry count; None: nothing is left to wait for. Pending rows held for a later local
+        Rows leased to other workers (alive or dead), rows they are handing over (settled
+        by recover_deliveries if they stop) and deferred rows waiting for their retry
+        count; None: nothing is left to wait for. Pending rows held for a later local
         send time do not: a worker does not idle for hours until the last time zone's
         morning; the next worker started by the timer (every 15 minutes) sends them.
         """
         d = t.deliveries.c
         waiting = or_(
-            d.status == CLAIMED,
+            d.status.in_([CLAIMED, SENDING, HANDED]),
             and_(d.status == DEFERRED, d.attempts <= retries),
         )
+        # A row without a lease (left by a stopped single-process send) is settled at once.
+        soonest = func.min(func.coalesce(d.lease_until, type_coerce(now, t.UTCDateTime())))
         with self.engine.connect() as conn:
             value, count = conn.execute(
-                select(type_coerce(func.min(d.lease_until), t.UTCDateTime()), func.count())
+                select(type_coerce(soonest, t.UTCDateTime()), func.count())
                 .where(d.issue_date == issue_date, waiting)).one()
         if not count:
             return None

@@ -152,6 +152,10 @@ deliveries = Table(
     # Parallel send workers (delivery/worker.py): who holds a 'claimed' row, and until when.
     Column("claimed_by", String(200)),
     Column("lease_until", UTCDateTime()),
+    # Crash safety (delivery/recovery.py): when the row was handed over, and the chunk it
+    # went in (an idempotent provider's rows are sent again together, under the same keys).
+    Column("handed_at", UTCDateTime()),
+    Column("chunk_key", String(100)),
     UniqueConstraint("issue_date", "subscriber_id", name="uq_delivery"),
 )
 Index("ix_deliveries_queue", deliveries.c.issue_date, deliveries.c.status, deliveries.c.id)

@@ -17,14 +17,15 @@ from tests.delivery.test_send_rules import DAY, ISSUE
 from tests.provider_fakes import API_KEY, ProviderFake
 
 
-@pytest.mark.parametrize("provider", ["postmark", "resend", "sendgrid"])
+@pytest.mark.parametrize("provider", ["postmark", "resend", "sendgrid", "brevo", "mailgun"])
 def test_send_through_a_provider_then_rerun(tmp_path: Path, provider: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_PROVIDER_KEY", API_KEY)
     with ProviderFake(provider) as fake:
         config = make_config(tmp_path, delivery={"sender": provider},
                              **{provider: {"api_key_env": "TEST_PROVIDER_KEY",
-                                           "base_url": fake.url, "requests_per_second": 100.0}})
+                                           "base_url": fake.url, "requests_per_second": 100.0}
+                                | ({"domain": "mg.example.org"} if provider == "mailgun" else {})})
         store = Store.open(config.database_url)
         for i in range(7):
             store.add_subscriber(f"s{i}@example.org", now=datetime(2026, 11, 27, tzinfo=UTC))
@@ -73,8 +74,13 @@ def test_killed_mid_send_through_a_provider_then_resumed(tmp_path: Path,
         store.save_issue(ISSUE, {}, datetime(2026, 11, 27, tzinfo=UTC))
         path = tmp_path / "newsletter.toml"
         path.write_text(tomli_w.dumps(config_to_dict(config)), encoding="utf-8")
-        kill_then_resume(path, DAY, lambda: len(fake.delivered), 200, 450,
-                         {"TEST_PROVIDER_KEY": API_KEY})
+        second = kill_then_resume(path, DAY, lambda: len(fake.delivered), 200, 450,
+                                  {"TEST_PROVIDER_KEY": API_KEY})
+        counts = store.delivery_counts(DAY)
+    # the request in flight at the kill was replayed under its key: nothing in doubt
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "unknown 0" in second.stdout and counts == {"sent": 450}
+    assert "sent again under their idempotency keys" in second.stdout
     copies = Counter(d.to for d in fake.delivered)
     assert sorted(copies) == sorted(f"s{i}@example.org" for i in range(450))
     assert set(copies.values()) == {1}

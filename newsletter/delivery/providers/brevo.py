@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -43,6 +44,7 @@ class BrevoSender(HttpSender):
     default_base_url = "https://api.brevo.com"
     default_rps = 100 / 60
     reset_header = "x-sib-ratelimit-reset"  # seconds until the window resets
+    idempotency_window = timedelta(minutes=25)  # keys live 30 min: a stopped run's replay
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
         for members, group, values in grouped(messages, _tag):

@@ -10,7 +10,9 @@ One ``requests.Session`` per sender (pooled keep-alive connections), an explicit
 - 401 and 403 stop the run (:class:`DeliveryError` naming the provider);
 - a timeout or a dropped connection *after* the body was sent is ambiguous: without
   an idempotency key the messages are UNKNOWN and never resent automatically; with
-  one (Resend, Brevo) the same request is sent again under the same key;
+  one (Resend, Brevo) the same request is sent again under the same key, and when every
+  attempt is unanswered the messages stay HANDED: a later run sends them again, under
+  the same keys, while the provider still keeps them (``idempotency_window``);
 - any other answer goes back to the provider module, which reads it per recipient.
 
 urllib3's own ``Retry`` is switched off (``max_retries=0``): it would resend POSTs
@@ -25,6 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -126,6 +129,9 @@ class HttpSender:
     default_rps: ClassVar[float | None] = None
     reset_header: ClassVar[str | None] = None  # the provider's rate-limit reset header
     reset_is_epoch: ClassVar[bool] = False  # reset given as a Unix time, not seconds to wait
+    # How long after a request the provider still deduplicates it by its idempotency key
+    # (with a margin): a stopped run's requests are sent again within it (delivery/recovery.py).
+    idempotency_window: ClassVar[timedelta | None] = None
 
     def __init__(self, settings: ProviderSettings, *, session: requests.Session | None = None,
                  sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> None:
@@ -277,9 +283,14 @@ class HttpSender:
         return self._give_up(ambiguous, f"{detail} (after {attempts} attempts)")
 
     def _give_up(self, ambiguous: bool, detail: str) -> Exchange:
-        # After an unanswered attempt the provider may hold the batch: never resend blindly.
-        return Exchange(None, DeliveryStatus.UNKNOWN if ambiguous else DeliveryStatus.DEFERRED,
-                        detail)
+        # After an unanswered attempt the provider may hold the batch: never resend blindly,
+        # only under the same key while the provider keeps it (HANDED: a later run does).
+        if not ambiguous:
+            return Exchange(None, DeliveryStatus.DEFERRED, detail)
+        if self.idempotency_window is None:
+            return Exchange(None, DeliveryStatus.UNKNOWN, detail)
+        return Exchange(None, DeliveryStatus.HANDED,
+                        f"{detail}; sent again under the same idempotency key by the next run")
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: anywhere between 0 and base * 2^(attempt-1), capped."""

@@ -17,8 +17,8 @@ def batch_key(messages: Sequence[Message]) -> str:
     Message ids are unique per issue and subscriber, so the key names exactly this
     batch and every retry of the request carries it. They are minted when messages are
     built, so tomorrow's issue (or a rebuild) never collides with a key the provider
-    still remembers (Resend keeps them 24 h); across runs the ledger, which never
-    resends ``sending`` or ``unknown`` rows, prevents duplicates instead.
+    still remembers (Resend keeps them 24 h), and kept in the ledger: a run that stopped
+    mid-request is replayed with the same ids, hence the same keys (delivery/recovery.py).
     """
     digest = hashlib.sha256("\n".join(sorted(m.message_id for m in messages)).encode())
     return f"newsletter/{digest.hexdigest()}"

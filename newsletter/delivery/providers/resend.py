@@ -8,8 +8,10 @@ email fails alone and the answer lists it by index in ``errors`` (API-05).
 Idempotency (API-07): every request carries ``Idempotency-Key: newsletter/<sha256 of
 the batch's sorted message ids>``. The key is the same on every retry of the request,
 so a request that timed out after it was sent is safely sent again; Resend keeps keys
-24 h. A 409 means the key is held by another request or payload: the first one may
-have been accepted, so the emails are UNKNOWN.
+24 h, so a run stopped mid-request is replayed by the next one within 23 h (a margin for
+clocks), with the same message ids and byte-identical bodies. A 409 means the key is
+held by another request or payload: the first one may have been accepted, so the emails
+are UNKNOWN.
 
 Resend's default limit is 2 requests a second per team: that is the default pace.
 """
@@ -17,6 +19,7 @@ Resend's default limit is 2 requests a second per team: that is the default pace
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from ...models import DeliveryResult, DeliveryStatus, Message
@@ -32,6 +35,7 @@ class ResendSender(HttpSender):
     default_base_url = "https://api.resend.com"
     default_rps = 2.0
     reset_header = "ratelimit-reset"  # seconds until the window resets
+    idempotency_window = timedelta(hours=23)  # Resend keeps keys 24 h
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
         yield self.deliver(messages, self._request, idempotent=True)
