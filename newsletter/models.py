@@ -22,6 +22,7 @@ class FeedSource:
     weight: float = 1.0
     language: str | None = None
     full_text: str = "auto"  # fetch the article page: "auto" (short feed text), "always", "never"
+    front_page: bool = False  # the publisher's front page: its order is an editorial ranking
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Story:
     categories: tuple[str, ...] = ()
     image: str | None = None
     weight: float = 1.0
+    position: int | None = None  # place in its feed at the latest fetch (0: the top)
 
     @property
     def text(self) -> str:
@@ -101,6 +103,7 @@ class ScoredCluster:
     cluster: Cluster
     score: float
     components: tuple[tuple[str, float], ...]
+    reasons: tuple[tuple[str, str], ...] = ()  # what each signal matched, and why this place
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from .compose.dkim_sign import DkimSigner
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
 from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
+from .curate.newsvalue import NewsValue, default_news_value, news_value_from_dict
+from .curate.newsvalue import extend as extend_news_value
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .delivery.dispatch import LATE_DETAIL
 from .demo import SAMPLE_DATE, SampleFeedServer, page_url
@@ -147,6 +149,21 @@ def editorial_rules(config: Config) -> EditorialRules:
     )
 
 
+def news_value(config: Config) -> NewsValue:
+    """The built-in news-value lexicon, extended by [curate] news_value_file when set."""
+    base = default_news_value()
+    if not config.curate.news_value_file:
+        return base
+    path = config.path(config.curate.news_value_file)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{config.source}: [curate] news_value_file: {path} not found") from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"news value file {path}: {exc}") from exc
+    return extend_news_value(base, news_value_from_dict(raw, str(path)))
+
+
 def curate_settings(config: Config, language: str | None = None) -> CurateSettings:
     n, c = config.newsletter, config.curate
     return CurateSettings(
@@ -157,7 +174,8 @@ def curate_settings(config: Config, language: str | None = None) -> CurateSettin
         in_brief_items=c.in_brief_items, half_life_hours=c.half_life_hours,
         cluster_threshold=c.cluster_threshold, max_per_source=c.max_per_source,
         rubric_labels=c.rubric_labels, live_blogs=c.live_blogs,
-        summary_words=c.summary_words,
+        summary_words=c.summary_words, news_value=news_value(config),
+        front_pages=frozenset(f.url for f in config.feeds if f.front_page),
     )
 
 

@@ -125,11 +125,17 @@ def send(config: Config, issue_date: date | None, force: bool, resend_failed: bo
 @click.command()
 @config_option
 @date_option
-@click.option("--explain", is_flag=True, help="Show every component of every score.")
+@click.option("--explain", is_flag=True,
+              help="Show every signal of every score, why each story stands where it does, "
+                   "and the issue's final order.")
 @click.option("--limit", default=30, show_default=True)
 def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> None:
     """The ranked candidates of an issue, in the order the briefing takes them."""
-    ranked, blocked = pipeline.rank_stage(config, open_store(config), issue_day(config, issue_date))
+    from ..curate.briefing import briefing_from_ranked
+    from ..curate.explain import issue_order
+
+    day = issue_day(config, issue_date)
+    ranked, blocked = pipeline.rank_stage(config, open_store(config), day)
     for position, scored in enumerate(ranked[:limit], 1):
         lead = scored.cluster.lead
         sources = ", ".join(sorted(scored.cluster.source_names))
@@ -140,7 +146,26 @@ def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> 
             extra = "".join(f"; {name} {value:g}" for name, value in scored.components
                             if name in ("redundancy", "pinned"))
             click.echo(f"       = {parts}{extra}")
-    if explain and blocked:
+            for name, why in scored.reasons:
+                click.echo(f"         {name}: {why}")
+    if not explain:
+        return
+    settings = pipeline.curate_settings(config)
+    briefing = briefing_from_ranked(ranked, settings, issue_date=day, stories_seen=0)
+    budget = settings.reading_minutes * settings.words_per_minute
+    click.echo(f"\nthe issue as the email shows it: {len(briefing.items)} items + "
+               f"{len(briefing.in_brief)} in brief, {briefing.word_count} of {budget} words "
+               f"({briefing.word_count / budget:.0%} of {settings.reading_minutes} min; "
+               "extractive summaries)")
+    part = None
+    for placed in issue_order(briefing, ranked, settings):
+        heading = placed.section if placed.part == "item" else placed.part
+        if (placed.part, heading) != part:
+            part = (placed.part, heading)
+            click.echo(f"  {(heading or 'other news').upper()}")
+        click.echo(f"    #{placed.rank:<3} {placed.headline}")
+        click.echo(f"         {placed.reason}")
+    if blocked:
         click.echo("blocked:")
         for story, reason in blocked:
             click.echo(f"  {story.title} ({story.url}): {reason}")

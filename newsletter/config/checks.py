@@ -78,7 +78,9 @@ def _check_values(c: Config) -> None:
         raise bad("[curate] redundancy", "must be between 0 and 2")
     if c.collect.retries < 0 or c.collect.parse_processes < 0 or c.collect.backoff < 0:
         raise bad("[collect] retries, backoff and parse_processes", "must not be negative")
-    for section, key in (("collect", "workers"), ("collect", "max_bytes"), ("curate", "max_items"),
+    if c.curate.max_items < 0:
+        raise bad("[curate] max_items", "must not be negative (0: no cap, the reading time decides)")
+    for section, key in (("collect", "workers"), ("collect", "max_bytes"),
                          ("collect", "per_host"), ("collect", "feed_timeout"), ("collect", "deadline"),
                          ("delivery", "batch_size"), ("collect", "window_hours")):
         if getattr(getattr(c, section), key) < 1:

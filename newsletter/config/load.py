@@ -31,7 +31,7 @@ _SECTIONS: dict[str, type] = {
 }
 _WEIGHT_TABLES = ("sections", "keywords")
 _FEED_KEYS = {"url": str, "name": str, "section": str, "weight": float, "language": str,
-              "full_text": str}
+              "full_text": str, "front_page": bool}
 FULL_TEXT_MODES = ("auto", "always", "never")
 
 

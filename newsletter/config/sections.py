@@ -59,9 +59,9 @@ class CollectSection:
 
 @dataclass(frozen=True)
 class CurateSection:
-    max_items: int = 10
+    max_items: int = 0  # most items with a summary; 0: no cap, the reading time decides
     in_brief_items: int = 6
-    half_life_hours: float = 12.0
+    half_life_hours: float = 24.0  # a story's freshness halves in this time
     cluster_threshold: float = 0.3
     max_per_source: int = 3
     summary_words: int = 60
@@ -70,6 +70,7 @@ class CurateSection:
     # newsletter/text/furniture.py ("EN IMAGES.", "LIVE:", "فيديو:", capitals before ". ").
     rubric_labels: tuple[str, ...] = ()
     live_blogs: bool = False  # true: live blogs (« en direct », « – live ») may become items
+    news_value_file: str = ""  # more news-value lexicon (docs/ranking.md), next to the config
 
 
 @dataclass(frozen=True)

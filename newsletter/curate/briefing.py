@@ -12,11 +12,18 @@ from ..text import word_count
 from ..text.furniture import is_live_blog, strip_rubric
 from .budget import fit_budget, fits_alone, reading_minutes
 from .cluster import cluster_stories
+from .newsvalue import NewsValue, default_news_value
 from .rank import score_clusters, select
 from .rules import EditorialRules
 from .summarise import fix_relative_days, strip_boilerplate, summarise, truncate_words
 
 WPM_BY_LANGUAGE = {"fr": 230, "en": 238, "ar": 180}
+# Below this, a story's body is a teaser or a caption, not the article: no "n min read".
+MIN_ARTICLE_WORDS = 150
+# The fewest words an item may take (a headline and a one-line summary): how many
+# candidates it takes to fill the reading time when max_items does not cap it.
+MIN_ITEM_WORDS = 20
+ESSENTIALS = 3  # the lead stories of "L'essentiel", one line each, at the top
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,22 @@ class CurateSettings:
     timezone: str = "UTC"  # the newsletter's: which day a story's "today" meant
     rubric_labels: tuple[str, ...] = ()  # besides text.furniture's built-in labels
     live_blogs: bool = False  # False: a live blog never becomes an item
+    news_value: NewsValue = field(default_factory=default_news_value)
+    front_pages: frozenset[str] = frozenset()  # feed URLs whose order is the publisher's
+
+    @property
+    def candidates(self) -> int:
+        """How many ranked stories the issue may draw on: enough to fill its reading time."""
+        if self.max_items:
+            return self.max_items + self.in_brief_items
+        return self.reading_minutes * self.words_per_minute // MIN_ITEM_WORDS + self.in_brief_items
+
+    @property
+    def max_per_section(self) -> int:
+        """Stories of one section before the others get their turn: half an issue."""
+        expected = self.max_items or self.reading_minutes * self.words_per_minute // (
+            self.summary_words + 12)
+        return max(2, expected // 2)
 
 
 def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: datetime
@@ -51,11 +74,11 @@ def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: dateti
     clusters = cluster_stories(allowed, threshold=settings.cluster_threshold,
                                language=settings.language)
     ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,
-                            language=settings.language, rules=settings.rules)
+                            language=settings.language, rules=settings.rules,
+                            news_value=settings.news_value, front_pages=settings.front_pages)
     return select(ranked, max_per_source=settings.max_per_source,
-                  max_per_section=max(2, settings.max_items // 2),
-                  redundancy=settings.redundancy,
-                  limit=settings.max_items + settings.in_brief_items)
+                  max_per_section=settings.max_per_section,
+                  redundancy=settings.redundancy, limit=settings.candidates)
 
 
 def blocked_stories(stories: Sequence[Story], settings: CurateSettings
@@ -85,7 +108,17 @@ def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_
     long for any issue are left out, and added to ``skipped`` when given.
     """
     ranked = rank_stories(stories, settings, now)
-    limit = settings.max_items + settings.in_brief_items
+    return briefing_from_ranked(ranked, settings, issue_date=issue_date,
+                                stories_seen=len({s.id for s in stories}),
+                                summariser=summariser, skipped=skipped)
+
+
+def briefing_from_ranked(ranked: Sequence[ScoredCluster], settings: CurateSettings, *,
+                         issue_date: date, stories_seen: int,
+                         summariser: Summariser | None = None,
+                         skipped: list[BriefingItem] | None = None) -> Briefing:
+    """The briefing from ranked candidates: summarised, then fitted to the reading time."""
+    limit = settings.candidates
     leads = {s.cluster.lead.id: s.cluster.lead for s in ranked[:limit]}
     candidates = [_item(rank, scored, settings, issue_date)
                   for rank, scored in enumerate(ranked[:limit], 1)]
@@ -101,26 +134,38 @@ def build_briefing(stories: Sequence[Story], settings: CurateSettings, *, issue_
     if skipped is not None:
         budget = settings.reading_minutes * settings.words_per_minute
         skipped.extend(c for c in candidates if not fits_alone(c, budget))
+    words += essentials_words(items)
+    while brief and words > settings.reading_minutes * settings.words_per_minute:
+        words -= word_count(brief.pop().headline)  # the estimate of L'essentiel fell short
     headlines = [i.headline for i in items + brief]
+    subject, preheader = subject_and_preheader(headlines)
     return Briefing(
         issue_date=issue_date,
         language=settings.language,
         title=settings.title,
-        subject=_subject(headlines),
-        preheader=_preheader(headlines[1:]),
+        subject=subject,
+        preheader=preheader,
         items=tuple(items),
         in_brief=tuple(brief),
         reading_minutes=reading_minutes(words, settings.words_per_minute),
         word_count=words,
-        stories_seen=len({s.id for s in stories}),
+        stories_seen=stories_seen,
     )
+
+
+def essentials_words(items: Sequence[BriefingItem]) -> int:
+    """What "L'essentiel" adds to the reading: the lead headlines, read once more."""
+    return sum(word_count(i.headline) for i in items[:ESSENTIALS]) if len(items) > 1 else 0
 
 
 def _fit(candidates: list[BriefingItem], settings: CurateSettings
          ) -> tuple[list[BriefingItem], list[BriefingItem], int]:
+    fittable = [c for c in candidates
+                if fits_alone(c, settings.reading_minutes * settings.words_per_minute)]
     return fit_budget(
         candidates, minutes=settings.reading_minutes, words_per_minute=settings.words_per_minute,
         max_items=settings.max_items, in_brief_items=settings.in_brief_items,
+        overhead=essentials_words(fittable),
     )
 
 
@@ -139,6 +184,8 @@ def _item(rank: int, scored: ScoredCluster, settings: CurateSettings,
                                     issue_date=issue_date)
     summary = strip_rubric(summary, lead.language, settings.rubric_labels)
     body_words = word_count(strip_boilerplate(lead.body)) if lead.body else 0
+    if body_words < max(MIN_ARTICLE_WORDS, word_count(summary) * 2):
+        body_words = 0  # a teaser or a caption: the article's length is not known
     seen = {lead.source.name}
     also_in: list[SourceRef] = []
     for story in scored.cluster.others:
@@ -169,8 +216,8 @@ def story_item(rank: int, scored: ScoredCluster, settings: CurateSettings,
 
 
 def subject_and_preheader(headlines: list[str]) -> tuple[str, str]:
-    """The subject (the first headline) and preheader (the next ones) the build gives."""
-    return _subject(headlines), _preheader(headlines[1:])
+    """The subject (the lead story's headline) and preheader (the next two) the build gives."""
+    return _subject(headlines), _preheader(headlines[1:ESSENTIALS])
 
 
 def _subject(headlines: list[str]) -> str:

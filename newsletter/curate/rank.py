@@ -1,55 +1,181 @@
-"""Scoring clusters, with every component kept so an editor can see why, then choosing.
+"""Scoring clusters by news value, with every signal kept so an editor can see why; choosing.
 
-score = recency × source × coverage × section × keywords; pinned stories lead in pin
-order; selection then penalises stories too close to those already chosen (maximal
-marginal relevance) and applies per-source and per-section caps.
+score = freshness × source × coverage × placement × section × magnitude × service × live
+× keywords. Pinned stories lead in pin order; selection then penalises stories too close to
+those already chosen (maximal marginal relevance) and lets per-source and per-section caps
+hold a story back. Every place gets its reason. docs/ranking.md explains each signal.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import cache
+from urllib.parse import urlsplit
 
-from ..models import Cluster, ScoredCluster
+from ..models import Cluster, ScoredCluster, Story
+from ..text.furniture import is_live_blog
 from .cluster import cosine, tfidf_vectors
+from .newsvalue import (
+    NewsValue,
+    default_news_value,
+    magnitude,
+    normalise,
+    section_labels,
+    section_prior,
+    service_piece,
+)
 from .rules import EditorialRules
 
 PIN_SCORE = 1000.0
+_SAME_TIME = timedelta(minutes=1)  # feeds round their dates: closer than this is a tie
+_MAGNITUDE_TEXT = 400  # characters of the summary read for magnitude cues, after the title
 
 
 def score_clusters(
     clusters: Sequence[Cluster], *, now: datetime, half_life_hours: float, language: str,
-    rules: EditorialRules | None = None,
+    rules: EditorialRules | None = None, news_value: NewsValue | None = None,
+    front_pages: frozenset[str] = frozenset(),
 ) -> list[ScoredCluster]:
     """Clusters with their scores, best first (ties broken by id, so the order is stable).
 
-    Recency halves every ``half_life_hours``; coverage grows with the number of distinct
-    sources. Clusters with no story in the issue's language are left out: a French
-    edition tells French stories (other languages still show as "also in" sources).
+    Clusters with no story in the issue's language are left out: a French edition tells
+    French stories (other languages still show as "also in" sources). ``front_pages``
+    are the feed URLs whose order is the publisher's ranking ([[feeds]] front_page).
     """
     rules = rules or EditorialRules()
+    nv = news_value or default_news_value()
+    placed = placements([s for c in clusters for s in c.stories], front_pages, nv)
+    editor_sections = {normalise(name): (name, weight) for name, weight in rules.section_weights}
     scored = []
     for cluster in clusters:
         if cluster.lead.language not in (language, "und"):
             continue
-        newest = max(s.published for s in cluster.stories)
-        age_hours = max(0.0, (now - newest).total_seconds() / 3600)
-        keywords, _matched = rules.keyword_factor(cluster.lead)
-        components = [
-            ("recency", 0.5 ** (age_hours / half_life_hours)),
-            ("source", max(s.weight for s in cluster.stories)),
-            ("coverage", 1.0 + math.log2(len(cluster.source_names))),
-            ("section", rules.section_weight(cluster.lead.section)),
-            ("keywords", keywords),
-        ]
+        components, reasons = _signals(cluster, now, half_life_hours, rules, nv, placed,
+                                       editor_sections)
         score = math.prod(value for _, value in components)
         pin = rules.pin_rank(cluster.stories)
         if pin is not None:
             components.append(("pinned", float(pin + 1)))
             score = PIN_SCORE - pin  # above everything, in pin order
-        scored.append(ScoredCluster(cluster, round(score, 6), tuple(components)))
+        scored.append(ScoredCluster(cluster, round(score, 6), tuple(components), tuple(reasons)))
     return sorted(scored, key=lambda s: (-s.score, s.cluster.lead.id))
+
+
+def _signals(cluster: Cluster, now: datetime, half_life_hours: float, rules: EditorialRules,
+             nv: NewsValue, placed: dict[tuple[str, str], tuple[float, str]],
+             editor_sections: dict[str, tuple[str, float]]
+             ) -> tuple[list[tuple[str, float]], list[tuple[str, str]]]:
+    lead = cluster.lead
+    newest = max(s.published for s in cluster.stories)
+    age_hours = max(0.0, (now - newest).total_seconds() / 3600)
+    sites = sorted({site_of(s.url) for s in cluster.stories})
+    place = max((placed.get((s.id, s.source.feed_url), (1.0, "")) for s in cluster.stories),
+                key=lambda p: p[0])
+    section, section_why = _section(cluster, nv, editor_sections)
+    size, size_why = max((magnitude(nv, f"{s.title}. {s.summary[:_MAGNITUDE_TEXT]}", s.language)
+                          for s in cluster.stories if s.language == lead.language),
+                         key=lambda m: m[0])
+    service = service_piece(nv, lead.title, lead.url, lead.language)
+    live = is_live_blog(lead.title, lead.url)
+    keywords, matched = rules.keyword_factor(lead)
+    components = [
+        ("freshness", 0.5 ** (age_hours / half_life_hours)),
+        ("source", max(s.weight for s in cluster.stories)),
+        ("coverage", 1.0 + math.log2(len(sites))),
+        ("placement", place[0]),
+        ("section", section),
+        ("magnitude", size),
+        ("service", nv.weight("service") if service else 1.0),
+        ("live", nv.weight("live_blog") if live else 1.0),
+        ("keywords", keywords),
+    ]
+    reasons = [
+        ("freshness", f"newest {age_hours:.1f} h old, half-life {half_life_hours:g} h"),
+        ("coverage", f"{len(sites)} site{'s' if len(sites) > 1 else ''}: {', '.join(sites)}"),
+        ("placement", place[1] or "no front-page or editorial order"),
+        ("section", section_why),
+        ("magnitude", size_why),
+    ]
+    if service:
+        reasons.append(("service", f"service piece «{service}»"))
+    if live:
+        reasons.append(("live", "live blog"))
+    if matched:
+        reasons.append(("keywords", ", ".join(matched)))
+    return components, reasons
+
+
+def _section(cluster: Cluster, nv: NewsValue, editor: dict[str, tuple[str, float]]
+             ) -> tuple[float, str]:
+    """The editor's [sections] weight when one names the story's section, else the prior."""
+    labels = [label for s in cluster.stories
+              for label in section_labels(s.section, s.categories, s.url)]
+    for label, kind in labels:
+        if (hit := editor.get(normalise(label))) is not None:
+            return hit[1], f"[sections] {hit[0]} = {hit[1]:g} ({kind} {label!r})"
+    lead = cluster.lead
+    return section_prior(nv, labels, lead.title, lead.language)
+
+
+def placements(stories: Sequence[Story], front_pages: frozenset[str], nv: NewsValue
+               ) -> dict[tuple[str, str], tuple[float, str]]:
+    """(story id, feed URL) -> the placement factor and its reason, for ranked feeds.
+
+    A feed ranks its stories when it is a front page ([[feeds]] front_page = true) or when
+    its order is editorial: enough neighbouring items out of date order. The window's
+    stories of such a feed are numbered by their place in it; the first gets
+    ``front_page_top``, the bonus shrinking by ``placement_decay`` per place.
+    """
+    by_feed: dict[str, dict[str, Story]] = {}
+    for story in stories:
+        if story.position is not None:
+            by_feed.setdefault(story.source.feed_url, {}).setdefault(story.id, story)
+    top, decay = nv.weight("front_page_top"), nv.weight("placement_decay")
+    out: dict[tuple[str, str], tuple[float, str]] = {}
+    for feed, found in by_feed.items():
+        items = sorted(found.values(), key=lambda s: (s.position, s.id))
+        why = _ranked_feed(items, feed in front_pages, nv.weight("editorial_order_share"))
+        if why is None:
+            continue
+        for place, story in enumerate(items):
+            factor = 1.0 + (top - 1.0) * decay ** place
+            out[(story.id, feed)] = (factor, f"{_ordinal(place + 1)} of {len(items)} in "
+                                             f"{story.source.name} ({why})")
+    return out
+
+
+def _ranked_feed(items: list[Story], front_page: bool, share: float) -> str | None:
+    if front_page:
+        return "front page"
+    pairs = len(items) - 1
+    late = sum(1 for a, b in zip(items, items[1:], strict=False)
+               if b.published > a.published + _SAME_TIME)
+    if pairs > 0 and late >= 2 and late >= share * pairs:
+        return f"editorial order: {late} of {pairs} neighbours out of date order"
+    return None
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@cache
+def site_of(url: str) -> str:
+    """The registrable domain of a URL (lemonde.fr for www.lemonde.fr/…): one publisher."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host or "." not in host or re.fullmatch(r"[\d.]+|[\da-f:]+", host):
+        return host or url
+    from tld import get_fld  # the public suffix list, read at first use
+
+    found = get_fld(host, fix_protocol=True, fail_silently=True)
+    if isinstance(found, str) and found:
+        return found
+    return ".".join(host.split(".")[-2:])  # an unlisted suffix (.example, .test)
 
 
 def select(
@@ -59,19 +185,19 @@ def select(
     """Choose up to ``limit``: pins first, then by score minus similarity to what is in.
 
     A cluster over its source's or section's cap waits until the others are placed.
-    The redundancy penalty is recorded as a component ("redundancy", -penalty). What
-    is not chosen follows in score order.
+    The redundancy penalty is recorded as a component ("redundancy", -penalty). Each
+    cluster's reasons end with ("place", why it stands where it does).
     """
     if not ranked:
         return []
     vectors = tfidf_vectors({s.cluster.lead.id: s.cluster.lead for s in ranked})
     best = max((s.score for s in ranked if not _pinned(s)), default=1.0) or 1.0
-    closest = {s.cluster.lead.id: 0.0 for s in ranked}
+    closest = {s.cluster.lead.id: (0.0, "") for s in ranked}
 
     def value(item: ScoredCluster) -> float:
         if _pinned(item):
             return item.score
-        return item.score / best - redundancy * closest[item.cluster.lead.id]
+        return item.score / best - redundancy * closest[item.cluster.lead.id][0]
 
     pending = list(ranked)
     chosen: list[ScoredCluster] = []
@@ -83,22 +209,48 @@ def select(
         pending.remove(item)
         lead = item.cluster.lead
         source, section = lead.source.name, lead.section or ""
-        if not _pinned(item) and (per_source.get(source, 0) >= max_per_source
-                                  or per_section.get(section, 0) >= max_per_section):
-            overflow.append(item)
+        if not _pinned(item) and per_source.get(source, 0) >= max_per_source:
+            overflow.append(_placed(item, f"held back: {source} already leads {max_per_source} "
+                                          f"stories ([curate] max_per_source); placed after "
+                                          "the others"))
             continue
-        penalty = 0.0 if _pinned(item) else redundancy * closest[lead.id]
+        if not _pinned(item) and per_section.get(section, 0) >= max_per_section:
+            overflow.append(_placed(item, f"held back: {max_per_section} stories of section "
+                                          f"«{section or '(none)'}» already in; placed after "
+                                          "the others"))
+            continue
+        similarity, near = closest[lead.id]
+        penalty = 0.0 if _pinned(item) else redundancy * similarity
         if penalty:
-            item = ScoredCluster(item.cluster, item.score,
-                                 (*item.components, ("redundancy", round(-penalty, 4))))
+            item = replace(item, components=(*item.components,
+                                             ("redundancy", round(-penalty, 4))))
+        chosen.append(_placed(item, _why(item, len(chosen) + 1, best, penalty, near)))
         per_source[source] = per_source.get(source, 0) + 1
         per_section[section] = per_section.get(section, 0) + 1
-        chosen.append(item)
         mine = vectors[lead.id]
         for other in pending:
             key = other.cluster.lead.id
-            closest[key] = max(closest[key], cosine(mine, vectors[key]))
-    return chosen + overflow + pending
+            sim = cosine(mine, vectors[key])
+            if sim > closest[key][0]:
+                closest[key] = (sim, lead.title)
+    rest = [_placed(item, f"not reached: past the first {limit} candidates, in score order")
+            for item in pending]
+    return chosen + overflow + rest
+
+
+def _why(item: ScoredCluster, place: int, best: float, penalty: float, near: str) -> str:
+    if _pinned(item):
+        pin = int(dict(item.components)["pinned"])
+        return f"pinned by the editors (pin {pin})"
+    relative = item.score / best
+    if not penalty:
+        return f"highest value left: score {relative:.3f} of the best"
+    return (f"highest value left: score {relative:.3f} of the best − redundancy {penalty:.3f} "
+            f"(close to «{near}»)")
+
+
+def _placed(item: ScoredCluster, why: str) -> ScoredCluster:
+    return replace(item, reasons=(*item.reasons, ("place", why)))
 
 
 def _pinned(item: ScoredCluster) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -76,11 +76,11 @@ def stories_from_body(feed: FeedSource, body: bytes, headers: dict[str, str],
     except FeedError as exc:
         return FeedStories(error=exc.reason)
     stories, skipped = [], 0
-    for entry in parsed.entries:
+    for position, entry in enumerate(parsed.entries):
         story = normalise_entry(entry, feed, parsed.language, now, version=parsed.version,
                                 captions=parsed.captions)
         if story is None:
             skipped += 1
-        else:
-            stories.append(story)
+        else:  # the feed's order: on a front page, the publisher's own ranking
+            stories.append(replace(story, position=position))
     return FeedStories(tuple(stories), skipped, parsed.warning)

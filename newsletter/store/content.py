@@ -155,7 +155,8 @@ class ContentQueries:
         query = (
             select(t.stories, t.story_sources.c.feed_url.label("src_feed"),
                    t.story_sources.c.source_name.label("src_name"),
-                   t.story_sources.c.url.label("src_url"))
+                   t.story_sources.c.url.label("src_url"),
+                   t.story_sources.c.position.label("src_position"))
             .join(t.story_sources, t.story_sources.c.story_id == t.stories.c.id)
             .where(t.stories.c.published >= start, t.stories.c.published < end)
             .order_by(t.stories.c.published.desc(), t.stories.c.id, t.story_sources.c.feed_url)
@@ -267,7 +268,7 @@ def _insert_stories(conn: Any, stories: Sequence[Story], now: datetime) -> int:
             known.setdefault(r.url, r.id)
     new_rows: list[dict[str, Any]] = []
     fill_body: list[tuple[str, str]] = []
-    sources: dict[tuple[str, str], dict[str, str]] = {}
+    sources: dict[tuple[str, str], dict[str, Any]] = {}
     for story in stories:
         stored = known.get(story.id) or known.get(story.url)
         if stored is None:
@@ -278,20 +279,29 @@ def _insert_stories(conn: Any, stories: Sequence[Story], now: datetime) -> int:
             fill_body.append((stored, story.body))
         sources.setdefault((stored, story.source.feed_url), dict(
             story_id=stored, feed_url=story.source.feed_url,
-            source_name=story.source.name, url=story.url))
+            source_name=story.source.name, url=story.url, position=story.position))
     if new_rows:
         _insert_many(conn, t.stories, new_rows)
     for stored, body in fill_body:
         conn.execute(update(t.stories).where((c.id == stored) & (c.body == ""))
                      .values(body=body))
     story_ids = sorted({sid for sid, _ in sources})
-    existing: set[tuple[str, str]] = set()
+    existing: dict[tuple[str, str], int | None] = {}
     for chunk in _chunks(story_ids, 500):
-        existing.update((r.story_id, r.feed_url) for r in conn.execute(
-            select(src.story_id, src.feed_url).where(src.story_id.in_(chunk))))
+        existing.update(((r.story_id, r.feed_url), r.position) for r in conn.execute(
+            select(src.story_id, src.feed_url, src.position).where(src.story_id.in_(chunk))))
     fresh = [row for key, row in sources.items() if key not in existing]
     if fresh:
         _insert_many(conn, t.story_sources, fresh)
+    # A story already known keeps its place in the feed up to date (front pages reorder).
+    moved = [{"sid": key[0], "feed": key[1], "pos": row["position"]}
+             for key, row in sources.items()
+             if key in existing and row["position"] is not None
+             and existing[key] != row["position"]]
+    if moved:
+        conn.execute(update(t.story_sources).where(
+            (src.story_id == bindparam("sid")) & (src.feed_url == bindparam("feed")))
+            .values(position=bindparam("pos")), moved)
     return len(new_rows)
 
 
@@ -343,5 +353,6 @@ def _story_from_row(r: Any) -> Story:
         published=r["published"], language=r["language"], section=r["section"],
         categories=tuple(json.loads(r["categories"])), image=r["image"], weight=r["weight"],
         source=SourceRef(name=r["src_name"], url=r["src_url"], feed_url=r["src_feed"]),
+        position=r["src_position"],
     )
 

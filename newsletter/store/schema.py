@@ -89,6 +89,9 @@ story_sources = Table(
     Column("feed_url", String(2000), primary_key=True),
     Column("source_name", String(300), nullable=False),
     Column("url", String(2000), nullable=False),
+    # The story's place in this feed at the latest fetch that had it (0: the top): a
+    # front page's order is the publisher's own ranking (curate/rank.py, placement).
+    Column("position", Integer),
 )
 
 issues = Table(

@@ -65,9 +65,37 @@ def test_rank_explain_shows_components_and_blocked(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rank", "--explain", "--date", "2026-11-27",
                                        "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert "recency" in result.output and "coverage" in result.output
-    assert "keywords 2.000" in result.output
-    assert "blocked:" in result.output and "keyword 'Oujda' blocked" in result.output
+    out = result.output
+    for signal in ("freshness", "source", "coverage", "placement", "section", "magnitude",
+                   "service", "live", "keywords"):
+        assert f"{signal} " in out  # every signal with its value
+    assert "keywords 2.000" in out
+    assert "place: highest value left" in out  # every place has its reason
+    assert "the issue as the email shows it" in out and "ESSENTIALS" in out
+    assert "grouped under «Société» with #1" in out  # the final order, sections and all
+    assert "blocked:" in out and "keyword 'Oujda' blocked" in out
+
+
+def test_a_story_below_a_better_scored_one_says_why() -> None:
+    """Caps and redundancy move stories against their score: the reason is recorded."""
+    atlas = [story(80 + i, f"Atlas, nouvelle {w}", "Atlas", 1 + i)
+             for i, w in enumerate(["un", "deux", "trois"])]
+    other = story(90, "Gazette, une nouvelle plus ancienne", "Gazette", 9)
+    clusters = cluster_stories([*atlas, other], threshold=1.01, language="fr")
+    ranked = score_clusters(clusters, now=CUTOFF, half_life_hours=12, language="fr")
+    chosen = select(ranked, max_per_source=2, max_per_section=9, redundancy=0.0, limit=4)
+    titles = [c.cluster.lead.title for c in chosen]
+    assert titles.index("Gazette, une nouvelle plus ancienne") < titles.index("Atlas, nouvelle trois")
+    held = dict(chosen[titles.index("Atlas, nouvelle trois")].reasons)["place"]
+    assert "Atlas already leads 2 stories ([curate] max_per_source)" in held
+    near = [story(60 + i, f"Tempête Mirna : nouveau bilan à Casablanca, épisode {i}", f"S{i}", 1)
+            for i in range(2)]
+    clusters = cluster_stories([*near, other], threshold=1.01, language="fr")
+    ranked = score_clusters(clusters, now=CUTOFF, half_life_hours=12, language="fr")
+    mmr = select(ranked, max_per_source=9, max_per_section=9, redundancy=1.0, limit=3)
+    second = dict(mmr[2].reasons)["place"] if "Tempête" in mmr[2].cluster.lead.title \
+        else dict(mmr[1].reasons)["place"]
+    assert "redundancy" in second and "close to «Tempête Mirna" in second
 
 
 def test_section_names_map_categories_to_headings() -> None:
