@@ -131,14 +131,23 @@ _FINITE = {
     "fr": re.compile(
         r"(?i:\b(?:est|sont|a|ont|avait|avaient|était|étaient|sera|seront|serait|fut|va|vont|fait|"
         r"font|doit|doivent|peut|peuvent|veut|dit|disent|annonce|annoncent|affirme|estime|"
-        r"reste|restent|devient|vient|viennent|semble|il|elle|ils|elles|on|nous|vous|je|j|"
-        r"qui|que|qu|se|s)\b)"
+        r"reste|restent|devient|vient|viennent|semble|meurt|meurent|naît|part|partent|prend|"
+        r"prennent|perd|perdent|met|mettent|sort|sortent|tient|obtient|reçoit|rejoint|atteint|"
+        r"bat|battent|quitte|lance|signe|frappe|tue|remporte|condamne|dénonce|demande|appelle|"
+        r"promet|propose|refuse|accuse|menace|confirme|révèle|rejette|réclame|exige|attaque|"
+        r"il|elle|ils|elles|on|nous|vous|je|j|qui|que|qu|se|s)\b)"
         r"|\b\w{3,}(?:aient|èrent|era|eront|erait|eraient|erons|issent|ait)\b"
         r"|\b\w+[sx]\s+\w{2,}(?<!m)ent\b"),  # « les syndicats manifestent »
     "en": re.compile(
         r"(?i:\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|"
-        r"does|do|did|says|said|tells|told|he|she|they|we|i|it|who|which|that)\b)"
-        r"|\b\w{3,}ed\b"
+        r"does|do|did|says|said|tells|told|he|she|they|we|i|it|who|which|that|"
+        # irregular pasts and headline presents: « died » is caught by -ed, « fell » is not
+        r"fell|won|lost|beat|took|made|left|met|shot|struck|hit|ran|saw|gave|came|went|got|sent|"
+        r"held|led|found|kept|paid|put|sold|spent|stood|thought|threw|wrote|broke|chose|drove|"
+        r"flew|grew|knew|rose|spoke|stole|swore|became|began|brought|bought|caught|fought|"
+        r"sought|taught|dies|wins|loses|calls|warns|urges|vows|faces|admits|claims|denies|"
+        r"insists|plans|wants|needs|gets|makes|takes|goes|comes|gives|shows|finds)\b)"
+        r"|\b\w{2,}ed\b"
         r"|(?i:\b(?:the|a|an|this|his|her|its)\s+\w+(?<!s)\s+\w{2,}(?<!s)s\b)"),  # « the vote takes »
     "ar": re.compile(r"(?:^|\s)(?:قال|قالت|أعلن|أعلنت|أكد|أكدت|يقول|تقول|كان|كانت|تم|سيتم|يجب|"
                      r"يمكن|هو|هي|هم|الذي|التي)(?=\s|$)"),

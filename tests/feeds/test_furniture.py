@@ -121,6 +121,9 @@ def test_captions_and_credits_are_recognised(text: str, language: str) -> None:
     ("Police clashed with protesters in Lyon on Tuesday.", "en"),
     ("The vote takes place on Tuesday.", "en"),
     ("Rex Lane meets the council in Leeds", "en"),
+    ("Former champion died in a crash in Leeds on Wednesday", "en"),  # a standfirst, not a caption
+    ("Flood barrier fell short in Hull on Tuesday", "en"),
+    ("Le dernier témoin du procès meurt à Lyon, le 12 mars.", "fr"),
     ("FIGAROVOX/TRIBUNE - Pour l’auteur, la réforme est un échec.", "fr"),
     ("قال الوزير إن الحكومة ستعلن الخطة يوم الثلاثاء", "ar"),
     ("", "fr"),
