@@ -7,6 +7,8 @@ reading-time basis.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 from newsletter.curate import CurateSettings, build_briefing
@@ -247,3 +249,11 @@ def test_a_caption_never_gives_a_briefing_item_its_summary_or_reading_time() -> 
         assert "Monaco" not in entry.summary
         assert entry.summary.startswith("Le Grand Prix numéro")
         assert entry.reading_minutes is None
+
+
+def test_ftfy_is_imported_only_for_a_broken_text() -> None:
+    code = ("import sys\nfrom newsletter.feeds.roles import repair\n"
+            "assert repair('Un titre sans défaut : « oui »') == 'Un titre sans défaut : « oui »'\n"
+            "assert 'ftfy' not in sys.modules\n"
+            "assert repair('Ã‰té') == 'Été' and 'ftfy' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
