@@ -54,9 +54,11 @@ class _Parts(HTMLParser):
         self.links: list[str] = []
         self.images: list[dict[str, str | None]] = []
         self.text: list[str] = []
+        self.ids: set[str] = set()  # targets of in-page links (L'essentiel -> its stories)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        self.ids.update(v for k, v in attrs if k in ("id", "name") and v)
         if tag == "a" and values.get("href") is not None:
             self.links.append(values["href"] or "")
         elif tag == "img":
@@ -114,12 +116,15 @@ def check_reading_time(briefing: Briefing, limits: Limits) -> Check:
 
 
 def check_links(parts: _Parts, limits: Limits) -> Check:
-    """Every link absolute https (the personal links are made from [newsletter] public_url)."""
+    """Every link absolute https (the personal links are made from [newsletter] public_url),
+    or a jump to an element of the email itself."""
     base = limits.public_url.rstrip("/")
     bad = []
     for href in parts.links:
         url = href.replace(UNSUBSCRIBE_PLACEHOLDER, base + "/unsubscribe/x").replace(
             PREFERENCES_PLACEHOLDER, base + "/preferences/x")
+        if url.startswith("#") and url[1:] in parts.ids:
+            continue  # a jump to a story further down the same email
         if not url.startswith("https://") and not url.startswith("mailto:"):
             bad.append(url or "(empty)")
     if bad:

@@ -150,6 +150,8 @@ def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[s
             minutes=format_decimal(briefing.reading_minutes, locale=briefing.language)),
         "num": lambda n: format_decimal(n, locale=briefing.language),
         "sections": sections,
+        # L'essentiel: the three lead stories, one line each, linking to their item below.
+        "essentials": briefing.items[:3] if len(briefing.items) > 1 else (),
         "in_brief": briefing.in_brief,
         "postal_address": postal_address,
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
