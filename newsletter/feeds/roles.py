@@ -120,7 +120,7 @@ def _squash(text: str) -> str:
     # str.split() splits on every Unicode space and is several times faster than a regular
     # expression (this runs for every title and summary): only text with a no-break space
     # takes the slow path, which keeps one where a run of spaces had one.
-    if not any(space in text for space in _KEPT_SPACES):
+    if "\u00a0" not in text and "\u202f" not in text:  # _KEPT_SPACES, spelt out: runs per text
         return " ".join(text.split())
     return _SPACE_RUN.sub(_one_space, text).strip()
 
