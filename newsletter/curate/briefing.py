@@ -70,7 +70,8 @@ def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: dateti
     names = {k.casefold(): v for k, v in settings.section_names}
     allowed = [replace(s, section=names.get((s.section or "").casefold(), s.section))
                for s in stories if settings.rules.blocked(s) is None
-               and (settings.live_blogs or not is_live_blog(s.title, s.url))]
+               and (settings.live_blogs or not is_live_blog(s.title, s.url)
+                    or settings.rules.pin_rank((s,)) is not None)]  # an editor's pin wins
     clusters = cluster_stories(allowed, threshold=settings.cluster_threshold,
                                language=settings.language)
     ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,

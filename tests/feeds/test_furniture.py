@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.config import config_from_dict
-from newsletter.curate import CurateSettings, build_briefing
+from newsletter.curate import CurateSettings, EditorialRules, build_briefing
 from newsletter.errors import ConfigError
 from newsletter.models import SourceRef, Story
 from newsletter.pipeline import curate_settings
@@ -175,6 +175,9 @@ def test_live_blogs_do_not_become_items_by_default() -> None:
     briefing = build_briefing(STORIES, _settings(), issue_date=date(2026, 3, 12), now=NOW)
     shown = {i.url for i in (*briefing.items, *briefing.in_brief)}
     assert shown == {"https://c.example/3", "https://d.example/4"}
+    pinned = build_briefing(STORIES, _settings(rules=EditorialRules(pins=("https://b.example/2",))),
+                            issue_date=date(2026, 3, 12), now=NOW)
+    assert pinned.items[0].url == "https://b.example/2"  # an editor's pin wins
     kept = build_briefing(STORIES, _settings(live_blogs=True), issue_date=date(2026, 3, 12), now=NOW)
     assert {i.url for i in (*kept.items, *kept.in_brief)} >= {"https://a.example/live/1",
                                                               "https://b.example/2"}
