@@ -2,7 +2,10 @@
 
 It checks what each provider documents (path, auth header, JSON or form shape,
 required fields, batch limits: 400/413/422 when exceeded), records every request,
-renders what each recipient would receive (substitutions applied) and can be told to
+renders what each recipient would receive (substitutions applied only where the
+provider documents them: Brevo refuses fields its reference does not list and fills
+``params`` into stored templates only; Mailgun appends ``h:`` headers as they are and
+fills ``%recipient.x%`` into batch bodies only) and can be told to
 answer 429/500/401, refuse one address, or hang up after reading a request's body
 (having accepted it, as a provider whose answer got lost would).
 """
@@ -26,6 +29,16 @@ SES_SECRET = "test-secret-456"
 HANGUP = "hangup"
 OK = "ok"
 LIMITS = {"sendgrid": 1000, "mailgun": 1000, "postmark": 500, "resend": 100, "brevo": 1000}
+# Brevo sendTransacEmail: the request's fields, and those of a messageVersions item
+# (https://developers.brevo.com/reference/sendtransacemail); anything else is refused.
+BREVO_FIELDS = frozenset({"sender", "to", "bcc", "cc", "htmlContent", "textContent", "subject",
+                          "replyTo", "attachment", "headers", "templateId", "params",
+                          "messageVersions", "tags", "scheduledAt", "batchId"})
+BREVO_VERSION_FIELDS = frozenset({"to", "params", "bcc", "cc", "replyTo", "subject",
+                                  "htmlContent", "textContent"})
+# Mailgun's Messages API form fields (besides the h:, v:, o: and t: families).
+MAILGUN_FIELDS = frozenset({"from", "to", "cc", "bcc", "subject", "text", "html", "amp-html",
+                            "attachment", "inline", "template", "recipient-variables"})
 PATHS = {"sendgrid": "/v3/mail/send", "mailgun": "/v3/mg.example.org/messages",
          "postmark": "/email/batch", "ses": "/v2/email/outbound-emails",
          "brevo": "/v3/smtp/email", "resend": "/emails/batch"}
@@ -225,25 +238,43 @@ class _Handler(BaseHTTPRequestHandler):
         return 202, None
 
     def api_mailgun(self, fields: list[tuple[str, str]]) -> tuple[int, Any]:
+        """The Messages API as documented: ``h:`` headers are appended as they are;
+        ``%recipient.x%`` is filled in the bodies only, for batch requests with
+        ``recipient-variables``; ``v:`` data must be JSON."""
         one = {k: v for k, v in fields}
         tos = [v for k, v in fields if k == "to"]
-        if "recipient-variables" not in one:  # else every To: would show the whole batch
-            raise Refusal(400, {"message": "batch without recipient-variables"})
+        unknown = [k for k, _ in fields if k not in MAILGUN_FIELDS and k[:2] not in ("h:", "v:")
+                   and k[:2] not in ("o:", "t:")]
+        if unknown:
+            raise Refusal(400, {"message": f"unknown parameter {unknown[0]!r}"})
+        if not tos or not one.get("from") or not (one.get("text") or one.get("html")):
+            raise Refusal(400, {"message": "from, to and text or html are required"})
         if len(tos) > LIMITS["mailgun"]:
             raise Refusal(400, {"message": "Too many recipients"})
-        variables = json.loads(one["recipient-variables"])
+        if len(tos) > 1 and "recipient-variables" not in one:  # every To: would show all
+            raise Refusal(400, {"message": "batch without recipient-variables"})
+        for key, value in fields:
+            if key.startswith("v:"):
+                try:
+                    json.loads(value)
+                except ValueError:
+                    raise Refusal(400, {"message": f"{key} is not JSON"}) from None
+        variables = json.loads(one.get("recipient-variables", "{}"))
         for to in tos:
             address = getaddresses([to])[0][1]
             if address in self.server.reject:
                 raise Refusal(400, {"message": f"'to' parameter is not a valid address: {address}"})
-            if address not in variables:
+            if len(tos) > 1 and address not in variables:
                 raise Refusal(400, {"message": f"no recipient-variables for {address}"})
         for to in tos:
             address = getaddresses([to])[0][1]
-            subs = {f"%recipient.{k}%": v for k, v in variables[address].items()}
-            headers = {k[2:]: _replace(v, subs) for k, v in fields if k.startswith("h:")}
-            self.deliver(address, one["subject"], _replace(one["html"], subs),
-                         _replace(one["text"], subs), headers)
+            subs = {f"%recipient.{k}%": v for k, v in variables.get(address, {}).items()}
+            headers = {k[2:]: v for k, v in fields if k.startswith("h:")}  # never substituted
+            data = {k[2:]: json.loads(v) for k, v in fields if k.startswith("v:")}
+            if data:
+                headers["X-Mailgun-Variables"] = json.dumps(data)
+            self.deliver(address, one["subject"], _replace(one.get("html", ""), subs),
+                         _replace(one.get("text", ""), subs), headers)
         return 200, {"id": "<batch@mg.example.org>", "message": "Queued. Thank you."}
 
     def api_postmark(self, items: list[dict[str, Any]]) -> tuple[int, Any]:
@@ -278,23 +309,35 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, {"data": data, **({"errors": errors} if errors else {})}
 
     def api_brevo(self, p: dict[str, Any]) -> tuple[int, Any]:
+        """sendTransacEmail as documented: only documented fields, ``params`` only for
+        a stored template (none here), ``headers`` only at the top level."""
+        unknown = sorted(set(p) - BREVO_FIELDS)
         versions = p.get("messageVersions") or []
+        unknown += [f"messageVersions[{i}].{k}" for i, v in enumerate(versions)
+                    for k in sorted(set(v) - BREVO_VERSION_FIELDS)]
+        if unknown:
+            raise Refusal(400, {"code": "invalid_parameter", "message": f"unknown {unknown[0]}"})
+        if "templateId" in p:
+            raise Refusal(404, {"code": "document_not_found", "message": "Template not found"})
         if not p.get("sender") or not p.get("subject") or not p.get("htmlContent"):
             raise Refusal(400, {"code": "missing_parameter", "message": "sender, subject, htmlContent"})
+        if not versions and not p.get("to"):
+            raise Refusal(400, {"code": "missing_parameter", "message": "to"})
         if len(versions) > LIMITS["brevo"]:
             raise Refusal(400, {"code": "invalid_parameter", "message": "too many messageVersions"})
-        for v in versions:
+        for v in versions or [p]:
             _one_address([t["email"] for t in v["to"]])
             if v["to"][0]["email"] in self.server.reject:
                 raise Refusal(400, {"code": "invalid_parameter",
                                     "message": f"email is not valid in to: {v['to'][0]['email']}"})
-        for v in versions:
-            subs = {f"{{{{ params.{k} }}}}": val for k, val in v.get("params", {}).items()}
-            headers = {k: val for k, val in p.get("headers", {}).items() if k != "idempotencyKey"}
-            headers.update(v.get("headers", {}))
+        headers = {_this_case(k): val for k, val in p.get("headers", {}).items()
+                   if k not in ("idempotencyKey", "sender.ip")}
+        for v in versions or [p]:  # bodies as given: params fill templates only
             self.deliver(v["to"][0]["email"], v.get("subject", p["subject"]),
-                         _replace(v.get("htmlContent", p["htmlContent"]), subs),
-                         _replace(v.get("textContent", p.get("textContent", "")), subs), headers)
+                         v.get("htmlContent", p["htmlContent"]),
+                         v.get("textContent", p.get("textContent", "")), headers)
+        if not versions:
+            return 201, {"messageId": "<br-0@smtp-relay>"}
         return 201, {"messageIds": [f"<br-{n}@smtp-relay>" for n in range(len(versions))]}
 
     def api_ses(self, p: dict[str, Any]) -> tuple[int, Any]:
@@ -311,6 +354,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.deliver(to[0], str(msg["Subject"]), bodies.get("text/html", ""),
                      bodies.get("text/plain", ""), {k: str(v) for k, v in msg.items()})
         return 200, {"MessageId": f"ses-{len(self.server.delivered)}"}
+
+
+def _this_case(name: str) -> str:
+    """Brevo sends custom headers in This-Case (words between hyphens capitalised)."""
+    return "-".join(word[:1].upper() + word[1:].lower() for word in name.split("-"))
 
 
 def _one_address(addresses: list[str]) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,6 +35,7 @@ SENDERS: dict[str, type[HttpSender]] = {
     "sendgrid": SendGridSender, "mailgun": MailgunSender, "postmark": PostmarkSender,
     "ses": SesSender, "brevo": BrevoSender, "resend": ResendSender}
 IDEMPOTENT = {"resend", "brevo"}
+ONE_PER_REQUEST = {"ses", "brevo", "mailgun"}  # what a batch would need is not documented
 NAMES = ["Amina Bérrada", "", "Bob", "Jean-Pierre O'Neil", "Zoé", "Morning Star"]
 STORIES = "".join(f'<tr><td class="story">Story {i}: the morning news &amp; Zoé\'s column</td></tr>\n'
                   for i in range(40))
@@ -59,7 +62,7 @@ def messages(n: int, start: int = 0, issue: RenderedIssue = ISSUE) -> list[Messa
 
 
 def batch_limit(provider: str) -> int:
-    return 1 if provider == "ses" else LIMITS[provider]
+    return 1 if provider in ONE_PER_REQUEST else LIMITS[provider]
 
 
 class Waits(list[float]):
@@ -151,22 +154,88 @@ def test_each_recipient_gets_exactly_their_own_links_and_headers(provider: str,
             assert (got.subject, got.html, got.text) == (message.parts.subject, message.parts.html,
                                                          message.parts.text)
     for record in fake.requests:
-        if provider == "mailgun":  # batch form: many "to" fields, made individual by variables
-            fields = record.payload
-            tos = [v for k, v in fields if k == "to"]
-            variables = dict(fields)["recipient-variables"]
-            assert all(f'"{m.recipient}"' in variables for m in batch if m.recipient in str(tos))
+        if provider == "mailgun":  # a form: one "to" field
+            assert [k for k, _ in record.payload].count("to") == 1
         else:
             lists = list(to_lists(record.payload))
             assert lists and all(len(addresses) == 1 for addresses in lists)
+    if provider in ONE_PER_REQUEST:
+        assert len(fake.requests) == 7
 
 
-@pytest.mark.parametrize("shared", ["sendgrid", "mailgun", "brevo"])
-def test_shared_body_is_sent_once_per_request(shared: str) -> None:
-    with ProviderFake(shared) as fake:
-        make(shared, fake.url).send_batch(messages(20))
+def test_shared_body_is_sent_once_per_request() -> None:
+    with ProviderFake("sendgrid") as fake:
+        make("sendgrid", fake.url).send_batch(messages(20))
     (record,) = fake.requests
     assert record.body.count(b"Story 39") <= 2  # html and text once, not once per recipient
+
+
+# -- issue 15, point 6: only what Brevo's and Mailgun's documents promise ------------------
+
+
+@pytest.mark.parametrize("provider", ["brevo", "mailgun"])
+def test_brevo_and_mailgun_send_each_message_literally_in_its_own_request(provider: str) -> None:
+    """No messageVersions, params or recipient variables: literal bodies and headers."""
+    batch = messages(5)
+    with ProviderFake(provider) as fake:
+        assert statuses(make(provider, fake.url).send_batch(batch)) == [DeliveryStatus.SENT] * 5
+    assert len(fake.requests) == 5
+    for record, message in zip(fake.requests, batch, strict=True):
+        assert message.parts is not None
+        text = record.body.decode()
+        assert "%recipient" not in text and "params" not in text and "{{" not in text
+        if provider == "brevo":
+            payload = record.payload
+            assert "messageVersions" not in payload and "params" not in payload
+            assert payload["to"] == [{"email": message.recipient, **(
+                {"name": message.parts.to_name} if message.parts.to_name else {})}]
+            assert (payload["htmlContent"], payload["textContent"]) == (message.parts.html,
+                                                                        message.parts.text)
+            assert {k: v for k, v in payload["headers"].items() if k != "idempotencyKey"} == dict(
+                message.parts.headers)
+        else:
+            fields = record.payload
+            assert "recipient-variables" not in dict(fields)
+            assert dict(fields)["html"] == message.parts.html
+            assert [(k[2:], v) for k, v in fields if k.startswith("h:")] == list(
+                message.parts.headers)
+            assert dict(fields)["v:subscriber_id"] == str(message.subscriber_id)
+
+
+def test_the_brevo_fake_refuses_headers_in_a_message_version_and_fills_no_params() -> None:
+    """The fake holds Brevo to its reference: what it does not list is not relied on."""
+    version = {"to": [{"email": "a@example.org"}], "params": {"s0": "Amina"},
+               "headers": {"List-Unsubscribe": "<https://x.example/u/a>"}}
+    body = {"sender": {"email": "brief@news.example.org"}, "subject": "Le Brief",
+            "htmlContent": "<p>Bonjour {{ params.s0 }}</p>", "messageVersions": [version]}
+    auth = {"api-key": API_KEY, "Content-Type": "application/json"}
+    with ProviderFake("brevo") as fake:
+        refused = requests.post(fake.url + "/v3/smtp/email", json=body, headers=auth, timeout=10)
+        del version["headers"]
+        accepted = requests.post(fake.url + "/v3/smtp/email", json=body, headers=auth, timeout=10)
+    assert refused.status_code == 400 and "messageVersions[0].headers" in refused.text
+    assert accepted.status_code == 201
+    assert [d.html for d in fake.delivered] == ["<p>Bonjour {{ params.s0 }}</p>"]
+
+
+def test_the_mailgun_fake_fills_recipient_variables_in_bodies_only() -> None:
+    from urllib3 import encode_multipart_formdata
+
+    variables = {"a@example.org": {"u": "https://x.example/u/a"},
+                 "b@example.org": {"u": "https://x.example/u/b"}}
+    body, kind = encode_multipart_formdata([
+        ("from", "brief@news.example.org"), ("to", "a@example.org"), ("to", "b@example.org"),
+        ("subject", "Le Brief"), ("text", "Leave: %recipient.u%"),
+        ("h:List-Unsubscribe", "<%recipient.u%>"),
+        ("recipient-variables", json.dumps(variables))])
+    auth = "Basic " + base64.b64encode(f"api:{API_KEY}".encode()).decode()
+    with ProviderFake("mailgun") as fake:
+        answer = requests.post(fake.url + "/v3/mg.example.org/messages", data=body, timeout=10,
+                               headers={"Authorization": auth, "Content-Type": kind})
+    assert answer.status_code == 200
+    got = {d.to: d for d in fake.delivered}
+    assert got["b@example.org"].text == "Leave: https://x.example/u/b"
+    assert got["b@example.org"].headers["List-Unsubscribe"] == "<%recipient.u%>"
 
 
 # -- API-04: retries ---------------------------------------------------------------------
@@ -178,7 +247,7 @@ def test_429_then_success_honours_retry_after(provider: str, fake: ProviderFake)
     sender = make(provider, fake.url, waits)
     assert statuses(sender.send_batch(messages(3))) == [DeliveryStatus.SENT] * 3
     assert waits == [7.0]
-    assert len(fake.requests) == (4 if provider == "ses" else 2)
+    assert len(fake.requests) == (4 if provider in ONE_PER_REQUEST else 2)
     before = sender.default_rps or 2.0  # no pace at first: a 429 starts one at 1/s
     assert sender.bucket.rate == pytest.approx(before / 2)
     if provider in IDEMPOTENT:
@@ -255,12 +324,13 @@ def test_hang_up_after_the_body_was_sent(provider: str, fake: ProviderFake) -> N
     if provider in IDEMPOTENT:  # same request, same key: the provider sends nothing twice
         assert statuses(results) == [DeliveryStatus.SENT] * 3
         keys = fake.idempotency_keys()
-        assert len(keys) == 2 and keys[0] is not None and keys[0] == keys[1]
+        assert len(keys) == (4 if provider in ONE_PER_REQUEST else 2)
+        assert keys[0] is not None and keys[0] == keys[1] and len(set(keys)) == len(keys) - 1
     else:  # the provider took it: resending would send twice
-        expected = [DeliveryStatus.UNKNOWN] + ([DeliveryStatus.SENT] * 2 if provider == "ses"
+        expected = [DeliveryStatus.UNKNOWN] + ([DeliveryStatus.SENT] * 2 if provider in ONE_PER_REQUEST
                                                else [DeliveryStatus.UNKNOWN] * 2)
         assert statuses(results) == expected
-        assert len(fake.requests) == (3 if provider == "ses" else 1)
+        assert len(fake.requests) == (3 if provider in ONE_PER_REQUEST else 1)
     assert sorted(d.to for d in fake.delivered) == sorted(m.recipient for m in batch)
 
 
@@ -428,7 +498,7 @@ def test_a_body_that_already_contains_a_tag_is_never_substituted() -> None:
 
 
 @pytest.mark.parametrize("shared", ["sendgrid", "mailgun", "brevo"])
-def test_template_path_falls_back_when_the_issue_contains_a_tag_lookalike(shared: str) -> None:
+def test_text_that_looks_like_a_tag_reaches_the_reader_as_it_is(shared: str) -> None:
     tags = {"sendgrid": "-nl0-", "mailgun": "%recipient.v0%", "brevo": "{{ params.v0 }}"}
     issue = RenderedIssue(
         issue_date=ISSUE.issue_date, language="fr", subject=ISSUE.subject, preheader="p",

@@ -1,25 +1,36 @@
-"""Brevo ``POST /v3/smtp/email`` with ``messageVersions``: one version per recipient.
+"""Brevo ``POST /v3/smtp/email``: one message per request, with documented fields only.
 
-Batching: at most 1,000 versions a request (API-02), each with a one-address ``to``.
-The body is sent once per request with ``{{ params.sN }}`` where the recipients'
-bodies differ (:mod:`.template`); each version carries its recipient's ``params`` and
-own ``headers`` (List-Unsubscribe…) (API-03). Versions with headers are what
-django-anymail sends for per-recipient headers; Brevo's reference lists ``to``,
-``params``, ``subject``, ``htmlContent`` and ``textContent`` for a version: check one
-real message's headers after setting up. A message that shares no body with the
-others is sent as its own request with its literal body.
+What Brevo documents for this call (API reference "Send a transactional email",
+https://developers.brevo.com/reference/sendtransacemail, and the guide "Batch send
+transactional emails", https://developers.brevo.com/docs/batch-send-transactional-emails):
+
+- top level: ``sender``, ``to``, ``subject``, ``htmlContent``, ``textContent`` and
+  ``headers`` ("custom headers ... sent along the mail headers", which also carries
+  ``idempotencyKey``);
+- a ``messageVersions[]`` item: ``to``, ``params``, ``bcc``, ``cc``, ``replyTo``,
+  ``subject``, ``htmlContent``, ``textContent`` — no ``headers``;
+- ``params`` "customize the template ... only if template is in New Template Language
+  format": they apply to a stored template (``templateId``), not to ``htmlContent``.
+
+Each subscriber's message carries its own List-Unsubscribe (RFC 8058 one-click, a
+signed link per subscriber), which a message version cannot carry. So every message
+is its own request with its own ``to``, its literal bodies and its own ``headers``: no
+``messageVersions``, no ``params`` (API-03). The cost, measured by
+``benchmarks/send.py --http-providers brevo``, is one request per recipient; run
+several ``send --worker`` processes for large lists.
 
 Idempotency (API-07): ``headers.idempotencyKey`` is a UUID (version 5) of
-``newsletter/<sha256 of the batch's sorted message ids>``; the same request retried
-carries the same key, so an unanswered request is sent again. Brevo keeps keys for
-30 minutes, far longer than our retries (capped at 2 minutes a wait).
+``newsletter/<sha256 of the message id>``; a retry carries the same key, so an
+unanswered request is sent again. Brevo keeps keys for 30 minutes ("Idempotency for
+batch emails"), far longer than our retries (capped at 2 minutes a wait).
 
-Pace: the batch endpoint is limited to 100 calls a minute, the default pace here.
+Pace: Brevo's rate-limit page (https://developers.brevo.com/docs/api-limits) allows
+1,000 requests a second (3,600,000 an hour) on this endpoint for every plan; the limit
+of 100 calls a minute is for batch calls with ``messageVersions``, which are not made.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import parseaddr
@@ -29,60 +40,44 @@ from ...errors import DeliveryError
 from ...models import DeliveryResult, DeliveryStatus, Message
 from .http import HttpSender, Reply, Request
 from .payload import batch_uuid, json_body, parts_of, results
-from .template import SharedGroup, grouped
-
-
-def _tag(k: int) -> str:
-    return "{{ params.s" + str(k) + " }}"
 
 
 class BrevoSender(HttpSender):
-    """Sends through Brevo's transactional email API."""
+    """Sends through Brevo's transactional email API, one message per request."""
 
     name = "brevo"
-    max_batch = 1000
+    max_batch = 50  # what the ledger claims at once; each message is its own request
     default_base_url = "https://api.brevo.com"
-    default_rps = 100 / 60
+    default_rps = 1000.0
     reset_header = "x-sib-ratelimit-reset"  # seconds until the window resets
     idempotency_window = timedelta(minutes=25)  # keys live 30 min: a stopped run's replay
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
-        for members, group, values in grouped(messages, _tag):
-            build = functools.partial(self._request, group=group, values=values)
-            yield self.deliver(members, build, idempotent=True)
+        for message in messages:
+            yield self.deliver([message], self._request, idempotent=True)
 
-    def _request(self, messages: list[Message], group: SharedGroup,
-                 values: dict[str, tuple[str, ...]]) -> Request:
-        first = parts_of(messages[0])
-        name, address = parseaddr(first.sender)
+    def _request(self, messages: list[Message]) -> Request:
+        (message,) = messages
+        parts = parts_of(message)
+        name, address = parseaddr(parts.sender)
+        headers: dict[str, str] = {"idempotencyKey": batch_uuid(messages)}
+        headers.update(parts.headers)
         payload: dict[str, Any] = {
             "sender": {"email": address, **({"name": name} if name else {})},
-            "subject": first.subject,
-            "textContent": group.bodies[0],
-            "htmlContent": group.bodies[1],
-            "headers": {"idempotencyKey": batch_uuid(messages)},
-            "messageVersions": [self._version(m, values[m.message_id]) for m in messages],
+            "to": [{"email": parts.to, **({"name": parts.to_name} if parts.to_name else {})}],
+            "subject": parts.subject,
+            "htmlContent": parts.html,
+            "textContent": parts.text,
+            "headers": headers,
         }
         return "/v3/smtp/email", json_body(payload), {"api-key": self.settings.api_key,
                                                       "Accept": "application/json",
                                                       "Content-Type": "application/json"}
 
-    def _version(self, message: Message, values: tuple[str, ...]) -> dict[str, Any]:
-        parts = parts_of(message)
-        to = {"email": parts.to, **({"name": parts.to_name} if parts.to_name else {})}
-        version: dict[str, Any] = {"to": [to], "headers": dict(parts.headers)}
-        if values:
-            version["params"] = {f"s{k}": v for k, v in enumerate(values)}
-        return version
-
     def accepted(self, messages: list[Message], reply: Reply) -> list[DeliveryResult]:
         answer = reply.json()
-        ids = answer.get("messageIds") if isinstance(answer, dict) else None
-        if not isinstance(ids, list) or len(ids) != len(messages):
-            ident = answer.get("messageId", "") if isinstance(answer, dict) else ""
-            return results(messages, DeliveryStatus.SENT, f"brevo: {ident}".rstrip())
-        return [DeliveryResult(m.subscriber_id, DeliveryStatus.SENT, f"brevo: {i}")
-                for m, i in zip(messages, ids, strict=True)]
+        ident = answer.get("messageId", "") if isinstance(answer, dict) else ""
+        return results(messages, DeliveryStatus.SENT, f"brevo: {ident}".rstrip())
 
     def refused(self, messages: list[Message], reply: Reply) -> list[DeliveryResult]:
         if reply.status == 402:  # no credits left: nothing more can be sent today

@@ -1,10 +1,12 @@
 """One shared body per request, with a slot wherever the recipients' bodies differ.
 
-SendGrid (substitutions), Mailgun (recipient-variables) and Brevo (params) send one
-body to many recipients and fill per-recipient values in. Messages reach a sender
-fully personalised (the unsubscribe and preferences links, the greeting's name), so
-the slots are found by comparing each body with the first body of its group: common
-prefix and suffix, then splitting at a stretch of text found exactly once in both.
+SendGrid (substitutions, documented in its personalizations) sends one body to many
+recipients and fills per-recipient values in. (Mailgun and Brevo no longer do: their
+documents do not promise per-recipient headers in a batch, so they send one message per
+request.) Messages reach a sender fully personalised (the unsubscribe and preferences
+links, the greeting's name), so the slots are found by comparing each body with the
+first body of its group: common prefix and suffix, then splitting at a stretch of
+text found exactly once in both.
 Every member is rebuilt from the template and its values and compared with its own
 body; a message that cannot be rebuilt exactly goes in a group of its own (no slots,
 its literal body). So a recipient can only ever receive exactly their own message.
