@@ -24,11 +24,12 @@ from ..errors import ConfigError
 WEIGHTS: dict[str, float] = {
     "casualties": 1.25, "casualties_counted": 1.6, "casualties_many": 1.8, "leaders": 1.25,
     "countries_one": 1.1, "countries_many": 1.25, "large_figures": 1.15, "magnitude_cap": 2.2,
-    "service": 0.35, "live_blog": 0.4, "front_page_top": 1.6, "placement_decay": 0.8,
+    "service": 0.35, "format": 0.5, "opinion": 0.75, "live_blog": 0.4, "front_page_top": 1.6,
+    "placement_decay": 0.8,
     "editorial_order_share": 0.1,
 }
-_LISTS = ("casualties", "events", "numbers", "many", "leaders", "large_figures", "countries",
-          "not_countries", "service")
+_LISTS = ("casualties", "events", "ages", "numbers", "many", "leaders", "large_figures",
+          "countries", "not_countries", "service", "formats")
 # CLDR codes that are not countries.
 _NOT_TERRITORIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 _ARABIC_PROCLITICS = r"(?:[وفبلك]?(?:ال)?)"
@@ -55,6 +56,7 @@ class Lexicon:
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     casualties: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
+    ages: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
     many: tuple[str, ...] = ()
     leaders: tuple[str, ...] = ()
@@ -62,6 +64,7 @@ class Lexicon:
     countries: tuple[str, ...] = ()
     not_countries: tuple[str, ...] = ()
     service: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,10 @@ class _Compiled:
         self.leaders = _bounded(_alternation(lex.leaders, number, language), language)
         self.large = _bounded(_alternation(lex.large_figures, number, language), language)
         self.service = _bounded(_alternation(lex.service, number, language), language)
+        self.ages = _bounded(_alternation(lex.ages, number, language), language)
+        formats = _alternation(lex.formats, number, language)
+        # « … – video », « VIDÉO. … », « بالفيديو: … » (on the headline, dashes kept)
+        self.formats = re.compile(rf"(?:[-–—|]\s*{formats}\s*$|^\s*{formats}\s*[.:\-–—]\s)")
         self.topics = [(label, _bounded(_alternation(phrases, number, language), language))
                        for label, phrases in lex.topics if phrases]
         self.countries = _country_pattern(lex, language)
@@ -243,7 +250,8 @@ def magnitude(nv: NewsValue, text: str, language: str) -> tuple[float, str]:
     plain = folded.casefold()
     factor, reasons = 1.0, []
     counts = [(compiled.is_many(m.group("n1") or m.group("n2") or ""), m.group(0))
-              for m in compiled.counted.finditer(plain)]
+              for m in compiled.counted.finditer(plain)
+              if not compiled.ages.search(plain[m.start(): m.end() + 12])]  # « 88 ans »
     if counts:
         many, words = max(counts, key=lambda c: (c[0], -len(c[1])))
         factor *= nv.weight("casualties_many" if many else "casualties_counted")
@@ -266,6 +274,24 @@ def magnitude(nv: NewsValue, text: str, language: str) -> tuple[float, str]:
         factor = cap
         reasons.append(f"capped at {cap:g}")
     return factor, "; ".join(reasons) or "none"
+
+
+# A signed opinion: « Headline | Firstname Lastname », « « Quote », par Firstname Lastname ».
+_OPINION = re.compile(r"\|\s*[A-ZÀ-Ý][\w'’.-]*(?:\s+[\w'’.-]+){0,3}\s*$"
+                      r"|[»\"”]\s*,?\s*(?:par|by)\s+[A-ZÀ-Ý][\w'’.-]*(?:\s+[\w'’.-]+){0,3}\s*$")
+
+
+def piece_kind(nv: NewsValue, title: str, url: str, language: str) -> tuple[str, str] | None:
+    """("service" | "format" | "opinion", what matched) for a piece that is not news, or None."""
+    if hit := service_piece(nv, title, url, language):
+        return "service", hit
+    compiled = nv.compiled(language)
+    plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    if compiled is not None and (m := compiled.formats.search(" ".join(plain.casefold().split()))):
+        return "format", m.group(0).strip(" -–—|.:")
+    if m := _OPINION.search(title):
+        return "opinion", m.group(0).strip(" |»\"”,")
+    return None
 
 
 def service_piece(nv: NewsValue, title: str, url: str, language: str) -> str | None:

@@ -24,9 +24,9 @@ from .newsvalue import (
     default_news_value,
     magnitude,
     normalise,
+    piece_kind,
     section_labels,
     section_prior,
-    service_piece,
 )
 from .rules import EditorialRules
 
@@ -79,7 +79,7 @@ def _signals(cluster: Cluster, now: datetime, half_life_hours: float, rules: Edi
     size, size_why = max((magnitude(nv, f"{s.title}. {s.summary[:_MAGNITUDE_TEXT]}", s.language)
                           for s in cluster.stories if s.language == lead.language),
                          key=lambda m: m[0])
-    service = service_piece(nv, lead.title, lead.url, lead.language)
+    kind = piece_kind(nv, lead.title, lead.url, lead.language)
     live = is_live_blog(lead.title, lead.url)
     keywords, matched = rules.keyword_factor(lead)
     components = [
@@ -89,7 +89,7 @@ def _signals(cluster: Cluster, now: datetime, half_life_hours: float, rules: Edi
         ("placement", place[0]),
         ("section", section),
         ("magnitude", size),
-        ("service", nv.weight("service") if service else 1.0),
+        ("service", nv.weight(kind[0]) if kind else 1.0),
         ("live", nv.weight("live_blog") if live else 1.0),
         ("keywords", keywords),
     ]
@@ -100,8 +100,8 @@ def _signals(cluster: Cluster, now: datetime, half_life_hours: float, rules: Edi
         ("section", section_why),
         ("magnitude", size_why),
     ]
-    if service:
-        reasons.append(("service", f"service piece «{service}»"))
+    if kind:
+        reasons.append(("service", f"{kind[0]} piece «{kind[1]}»"))
     if live:
         reasons.append(("live", "live blog"))
     if matched:

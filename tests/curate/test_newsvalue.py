@@ -260,3 +260,20 @@ def test_an_editors_file_extends_the_lexicon_and_bad_keys_are_named(tmp_path: Pa
     config.write_text('[[feeds]]\nurl = "https://a.example/rss"\nfront_page = "yes"\n')
     with pytest.raises(ConfigError, match="front_page must be true or false"):
         load_config(config)
+
+
+def test_formats_opinions_and_ages_are_read_for_what_they_are() -> None:
+    from newsletter.curate.newsvalue import piece_kind
+
+    assert piece_kind(NV, "Protesters at the State of the Union address – video", "", "en") == \
+        ("format", "video")
+    assert piece_kind(NV, "EN IMAGES - La tempête sur la côte", "", "fr") == ("format", "en images")
+    assert piece_kind(NV, "Vidéo-surveillance : la Cnil alerte les mairies", "", "fr") is None
+    assert piece_kind(NV, "« La Syrie, un piège pour Moscou », par Jeanne Martin", "", "fr")[0] \
+        == "opinion"  # type: ignore[index]
+    assert piece_kind(NV, "The budget was a missed chance | Sam Lee", "", "en")[0] == "opinion"  # type: ignore[index]
+    # an age is not a count of the dead
+    for text, language in (("Folk singer dies aged 88", "en"), ("Scholar dies at 90", "en"),
+                           ("Le chanteur meurt à 88 ans", "fr")):
+        assert magnitude(NV, text, language)[0] == NV.weight("casualties"), text
+    assert magnitude(NV, "Fire kills 88 in market", "en")[0] == NV.weight("casualties_many")
