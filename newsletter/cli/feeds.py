@@ -6,7 +6,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -68,7 +68,7 @@ def feeds_check(config: Config, as_json: bool) -> None:
         click.echo(f"{str(r['name'])[:28]:<28} {r['items_seen']:>6}  {when:<17} "
                    f"{r['consecutive_failures']:>5}  {state}")
         click.echo(f"    {r['url']}")
-        click.echo(f"    {_pages_line(r['full_text'], r['pages'])}")
+        click.echo(f"    {_pages_line(str(r['full_text']), cast(dict[str, Any], r['pages']))}")
 
 
 def _pages_line(mode: str, pages: dict[str, Any]) -> str:
