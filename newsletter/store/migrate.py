@@ -111,8 +111,11 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    # flock on the database file itself: independent of SQLite's own (fcntl) locks.
-    with open(database, "ab") as handle:
+    # flock on a file beside the database, never on the database itself: closing any
+    # descriptor of the database file drops every POSIX lock this process holds on it,
+    # SQLite's included; another process could then checkpoint and reset the WAL under
+    # this process's connections (stale reads, then "database disk image is malformed").
+    with open(f"{database}-migrate.lock", "ab") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
