@@ -84,3 +84,19 @@ def test_secret_must_be_long_enough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("NEWSLETTER_SECRET", "short")
     with pytest.raises(ConfigError, match="NEWSLETTER_SECRET"):
         Config().secret()
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America/Argentina", "x" * 5_000, "../zoneinfo/UTC",
+                                  "Europe/", "UTC\x00"])
+def test_a_time_zone_that_is_a_folder_or_no_name_at_all_is_a_config_error(
+        tmp_path: Path, zone: str) -> None:
+    """ZoneInfo raises IsADirectoryError for "Europe" and OSError for 5,000 characters."""
+    quoted = zone.replace("\x00", "\\u0000")  # TOML's escape for the NUL
+    path = write(tmp_path, f'[newsletter]\ntimezone = "{quoted}"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "[newsletter] timezone" in info.value.message and str(path) in info.value.message
+    assert len(info.value.message) < 400  # the culprit is named, not 5,000 characters of it
+    result = CliRunner().invoke(main, ["check-config", "--config", str(path)])
+    assert result.exit_code == 2 and "[newsletter] timezone" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -6,6 +6,7 @@ lists them without importing the pipeline, and no command module imports this on
 
 from __future__ import annotations
 
+import errno
 import importlib
 from typing import Any
 
@@ -67,6 +68,14 @@ class _Group(click.Group):
         except NewsletterError as exc:
             click.echo(f"error: {exc.format()}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            # The system refused a file or folder (permissions, a full disk, a path too long)
+            # somewhere no module wrapped it: say which, without a traceback.
+            if exc.errno == errno.EPIPE:
+                raise  # click handles a closed pipe (| head) itself
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,13 +21,22 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Issue dates the program can compute with: the collection window, local send times and
+# time zones reach a few days around the date; 0001-01-01 or 9999-12-31 would overflow.
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-27") from exc
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise click.BadParameter(f"{value} is outside the dates an issue can have "
+                                 f"({FIRST_DATE} to {LAST_DATE})")
+    return day
 
 
 def config_option(func: F) -> F:

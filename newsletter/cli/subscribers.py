@@ -35,12 +35,15 @@ def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
     report = import_csv(open_store(config), file, now=pipeline.utc_now(), dry_run=dry_run,
                         secret=config.secret())
     prefix = "would add" if dry_run else "added"
+    warned = f", warnings {len(report.warnings)}" if report.warnings else ""
     click.echo(f"{prefix} {len(report.added)}, already subscribed {len(report.already)}, "
-               f"refused {len(report.refused)}, bad rows {len(report.errors)}")
+               f"refused {len(report.refused)}, bad rows {len(report.errors)}{warned}")
     for email, reason in report.refused:
         click.echo(f"  refused {email}: {reason}")
     for line, reason in report.errors:
         click.echo(f"  {file}:{line}: {reason}", err=True)
+    for line, note in report.warnings:
+        click.echo(f"  {file}:{line}: warning: {note}", err=True)
     sys.exit(1 if report.errors else 0)
 
 

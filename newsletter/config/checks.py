@@ -14,6 +14,21 @@ if TYPE_CHECKING:
     from .model import Config
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+MAX_ZONE_NAME = 64  # the longest IANA names have ~32 characters; the store keeps 64
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA time zone called ``name``; None for anything else.
+
+    Not only unknown names: a folder of the zone database ("Europe"), a path, a name too
+    long for the file system make ZoneInfo raise OSError or ValueError, not "not found".
+    """
+    if not name or len(name) > MAX_ZONE_NAME:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def check_config(c: Config) -> None:
@@ -30,10 +45,9 @@ def _check_values(c: Config) -> None:
     n = c.newsletter
     if n.language not in LANGUAGES:
         raise bad("[newsletter] language", f"must be one of {', '.join(LANGUAGES)}, got {n.language!r}")
-    try:
-        ZoneInfo(n.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise bad("[newsletter] timezone", f"is not a known time zone: {n.timezone!r}") from exc
+    if zone_named(n.timezone) is None:
+        raise bad("[newsletter] timezone", f"is not an IANA time zone like 'Africa/Casablanca': "
+                                           f"{n.timezone[:100]!r}")
     if "@" not in n.sender_address:
         raise bad("[newsletter] sender_address", f"must contain an address: {n.sender_address!r}")
     if not n.postal_address.strip():

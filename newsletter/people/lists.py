@@ -7,17 +7,32 @@ import hashlib
 import hmac
 import io
 import json
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 from ..config import LANGUAGES
+from ..config.checks import MAX_ZONE_NAME, zone_named
 from ..errors import SubscriberError
 from ..models import normalise_email
 from ..store import Store
 
 COLUMNS = ("email", "name", "language", "sections", "timezone", "consent_source", "consent_date")
+# Spreadsheets run a cell that starts with one of these as a formula (=HYPERLINK(…) from
+# the public sign-up form): the export puts a ' before it, the import takes it off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+IMPORT_CHUNK = 1_000  # rows looked up and inserted together
+_NOT_UTF8 = re.compile(r"[\udc80-\udcff]")  # bytes that did not decode (surrogateescape)
+_UNFIT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\udc80-\udcff]")  # controls but tab, or not UTF-8
+# Why an address is on the suppression list, in the words the import report uses.
+SUPPRESSED = {
+    "forgotten": "forgotten at their request (right to erasure): not re-subscribed",
+    "bounced": "the address bounced and is suppressed: not re-subscribed",
+    "complained": "they reported the newsletter as spam and are suppressed: not re-subscribed",
+}
 
 
 @dataclass(frozen=True)
@@ -39,23 +54,40 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (email, reason): left or bounced
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): not imported
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, what): imported
 
 
-def read_csv(text: str) -> tuple[list[SubscriberRow], list[tuple[int, str]]]:
-    """Valid rows and (line, reason) for each bad one; duplicates keep their first row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("email",) if c not in (reader.fieldnames or [])]
-    if missing:
-        return [], [(1, f"missing column(s): {', '.join(missing)}; expected {', '.join(COLUMNS)}")]
-    unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
-    if unknown:
-        return [], [(1, f"unknown column(s): {', '.join(unknown)}; expected {', '.join(COLUMNS)}")]
-    rows, errors, seen = [], [], set()
-    for record in reader:
-        line = reader.line_num
+def read_csv(text: str) -> tuple[list[SubscriberRow], list[tuple[int, str]], list[tuple[int, str]]]:
+    """Valid rows, (line, reason) for each bad one, (line, note) for rows kept with a note.
+
+    A row the csv module cannot read (a field past its size limit, a quote never closed) is
+    a bad row like any other: the rows after it are still read. Duplicates keep their first
+    row. Extra fields past the header's columns refuse the row when one holds a value (the
+    columns have shifted: a comma outside quotes) and only get a warning when all are empty
+    (the trailing commas some spreadsheets write).
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header, problem = _header(reader)
+    if problem:
+        return [], [(1, problem)], []
+    rows: list[SubscriberRow] = []
+    errors: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    address = _Addresses()
+    for line, fields in _records(reader, errors):
+        if not any(f.strip() for f in fields):
+            continue  # a blank line, or a row of empty cells
+        extra = fields[len(header):]
+        if any(f.strip() for f in extra):
+            errors.append((line, f"{len(fields)} fields but {len(header)} columns: extra "
+                                 f"{_short(extra)} (a value with a comma needs double quotes)"))
+            continue
+        if extra:
+            warnings.append((line, f"{len(extra)} empty field(s) past the last column ignored"))
         try:
-            row = _row(line, record)
+            row = _row(line, dict(zip(header, fields, strict=False)), address)
         except SubscriberError as exc:
             errors.append((line, exc.message))
             continue
@@ -64,29 +96,92 @@ def read_csv(text: str) -> tuple[list[SubscriberRow], list[tuple[int, str]]]:
             continue
         seen.add(row.email)
         rows.append(row)
-    return rows, errors
+    return rows, errors, warnings
 
 
-def _row(line: int, record: dict[str, str | None]) -> SubscriberRow:
-    def value(key: str) -> str:
-        raw = record.get(key)
-        if isinstance(raw, list):
-            raise SubscriberError("too many fields on this line")
-        text = (raw or "").strip()
-        if "\r" in text or "\n" in text:
-            raise SubscriberError(f"{key} contains a line break")
+def _header(reader: Any) -> tuple[list[str], str]:
+    """The column names, or an empty list and why the header cannot be used."""
+    expected = f"expected {', '.join(COLUMNS)}"
+    try:
+        header = [name.strip() for name in next(reader, [])]
+    except csv.Error as exc:
+        return [], f"the header line cannot be read ({exc}); {expected}"
+    if "email" not in header:
+        return [], f"missing column(s): email; {expected}"
+    unknown = [_short([c]) for c in header if c not in COLUMNS]
+    if unknown:
+        return [], f"unknown column(s): {', '.join(unknown)}; {expected}"
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        return [], f"column(s) named twice: {', '.join(twice)}"
+    return header, ""
+
+
+def _records(reader: Any, errors: list[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of each record; a record the csv module refuses is reported, skipped."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append((reader.line_num, f"this line cannot be read as CSV: {exc}"))
+            continue
+        yield reader.line_num, fields
+
+
+def _short(values: Sequence[str], limit: int = 60) -> str:
+    text = ", ".join(repr(v) for v in values)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# A plain ASCII local part (RFC 5322 dot-atom): what nearly every address on a list has.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+class _Addresses:
+    """normalise_email with each domain checked once: a list has many people, few domains.
+
+    An address with a plain ASCII local part at a domain email-validator already accepted
+    in this file is normalised as email-validator would (lower case); any other address
+    goes through normalise_email itself, which also words the errors.
+    """
+
+    def __init__(self) -> None:
+        self.domains: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        local, _, domain = text.rpartition("@")
+        if (domain.lower() in self.domains and len(local) <= 64 and len(text) <= 254
+                and text.isascii() and _PLAIN_LOCAL.match(local)):
+            return text.lower()
+        email = normalise_email(text)
+        if email.isascii():
+            self.domains.add(email.rpartition("@")[2])
+        return email
+
+
+def _row(line: int, record: dict[str, str], address: _Addresses) -> SubscriberRow:
+    def value(key: str, limit: int = 1_000) -> str:
+        text = _unquote(record.get(key) or "").strip()
+        if _UNFIT.search(text):  # one search for the three cases: most rows have none
+            if _NOT_UTF8.search(text):
+                raise SubscriberError(f"{key} is not UTF-8 text")
+            if "\r" in text or "\n" in text:
+                raise SubscriberError(f"{key} contains a line break")
+            raise SubscriberError(f"{key} contains a control character")
+        if len(text) > limit:
+            raise SubscriberError(f"{key} longer than {limit} characters")
         return text
 
-    email = normalise_email(value("email"))
+    email = address(value("email", 320))
     language = value("language").lower() or None
     if language and language not in LANGUAGES:
         raise SubscriberError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    timezone = value("timezone") or None
-    if timezone:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SubscriberError(f"unknown time zone {timezone!r}") from exc
+    timezone = value("timezone", MAX_ZONE_NAME) or None
+    if timezone and zone_named(timezone) is None:
+        raise SubscriberError(f"unknown time zone {_short([timezone])} (an IANA name like "
+                              "Europe/Paris)")
     consent_at = None
     if value("consent_date"):
         try:
@@ -94,12 +189,15 @@ def _row(line: int, record: dict[str, str | None]) -> SubscriberRow:
         except ValueError as exc:
             raise SubscriberError(f"consent_date is not a date: {value('consent_date')!r}") from exc
         consent_at = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    name = value("name")
-    if len(name) > 200:
-        raise SubscriberError("name longer than 200 characters")
+    name = value("name", 200)
     sections = ",".join(s.strip() for s in value("sections").split(";") if s.strip())
     return SubscriberRow(line, email, name, language, sections, timezone,
-                         value("consent_source") or "import", consent_at)
+                         value("consent_source", 100) or "import", consent_at)
+
+
+def _unquote(text: str) -> str:
+    """A cell as exported: the ' put before a would-be formula comes off again."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
 
 
 def address_hash(secret: bytes, email: str) -> str:
@@ -129,41 +227,73 @@ def export_rows(store: Store, status: str | None = None) -> list[dict[str, str]]
 
 
 def write_export(rows: list[dict[str, str]], kind: str) -> str:
+    """JSON as stored; CSV with every cell a spreadsheet would run as a formula defused."""
     if kind == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _defused(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
+
+
+def _defused(cell: str) -> str:
+    """A leading ' makes Excel, LibreOffice and Google Sheets show the cell as text."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def import_csv(store: Store, path: Path, *, now: datetime, dry_run: bool = False,
                secret: bytes | None = None) -> ImportReport:
     """Import the good rows of a CSV file; report the bad ones by line number.
 
-    An address that left the list (unsubscribed, bounced, complained) is never brought back.
+    An address that left the list (unsubscribed, bounced, complained, forgotten) is never
+    brought back, and the report says which of these it was. Rows are looked up and
+    inserted a chunk at a time (store.add_subscribers); a row the store refuses fails alone.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SubscriberError(f"cannot read {path}: {exc}") from exc
-    rows, errors = read_csv(text)
-    report = ImportReport(errors=errors)
-    for row in rows:
-        status = store.subscriber_status(row.email)
-        if status is None and secret and store.is_suppressed(address_hash(secret, row.email)):
-            report.refused.append((row.email, "forgotten at their request: not re-subscribed"))
-            continue
-        if status is None:
-            if not dry_run:
-                store.add_subscriber(
-                    row.email, name=row.name, language=row.language, sections=row.sections,
-                    timezone=row.timezone, consent_source=row.consent_source,
-                    consent_at=row.consent_at, now=now)
-            report.added.append(row.email)
-        elif status == "active":
-            report.already.append(row.email)
-        else:
-            report.refused.append((row.email, f"{status}: not re-subscribed"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SubscriberError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    # Bytes that are not UTF-8 fail their own row (surrogates), not the whole file.
+    rows, errors, warnings = read_csv(raw.decode("utf-8", errors="surrogateescape"))
+    report = ImportReport(errors=errors, warnings=warnings)
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        _import_chunk(store, rows[start : start + IMPORT_CHUNK], report, now=now,
+                      dry_run=dry_run, secret=secret)
+    report.errors.sort()
     return report
+
+
+def _import_chunk(store: Store, rows: list[SubscriberRow], report: ImportReport, *,
+                  now: datetime, dry_run: bool, secret: bytes | None) -> None:
+    statuses = store.subscriber_statuses([r.email for r in rows])
+    hashes = {r.email: address_hash(secret, r.email) for r in rows
+              if secret and r.email not in statuses}
+    reasons = store.suppression_reasons(list(hashes.values())) if hashes else {}
+    new: list[SubscriberRow] = []
+    for row in rows:
+        status = statuses.get(row.email)
+        suppressed = reasons.get(hashes.get(row.email, ""))
+        if status == "active":
+            report.already.append(row.email)
+        elif status is not None:
+            report.refused.append((row.email, f"{status}: not re-subscribed"))
+        elif suppressed is not None:
+            report.refused.append((row.email, SUPPRESSED.get(
+                suppressed, f"on the suppression list ({suppressed}): not re-subscribed")))
+        else:
+            new.append(row)
+    if dry_run:
+        report.added += [r.email for r in new]
+        return
+    done = store.add_subscribers([_values(r) for r in new], now)
+    report.added += done.added
+    report.already += done.existing  # added meanwhile by someone else
+    lines = {r.email: r.line for r in new}
+    report.errors += [(lines[email], f"not stored: {reason}") for email, reason in done.failed]
+
+
+def _values(row: SubscriberRow) -> dict[str, Any]:
+    return dict(email=row.email, name=row.name, language=row.language, sections=row.sections,
+                timezone=row.timezone, consent_source=row.consent_source,
+                consent_at=row.consent_at)

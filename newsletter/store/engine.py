@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -38,6 +39,20 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # a URL too broken to parse has no password to hide either
         return url
+
+
+def make_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite store's file; a StoreError naming it when impossible."""
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        return
+    folder = Path(url[len("sqlite:///"):]).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder {folder} of the SQLite store "
+                         f"{safe_url(url)}: {exc.strerror or exc}",
+                         hint="check [store] url in the configuration (a relative path is "
+                              "relative to the config file) and who may write there") from exc
 
 
 def open_engine(url: str) -> Engine:

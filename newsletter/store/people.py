@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..errors import StoreError
 from ..models import Subscriber
 from . import schema as t
+from .content import _insert_many  # SQLite: the driver's executemany, types still applied
+
+BULK_CHUNK = 1_000  # rows per transaction when adding many subscribers
+_IN_CHUNK = 500  # values per IN (...) list: within every SQLite's limit of bound parameters
+T = TypeVar("T")
+
+
+@dataclass
+class BulkAdd:
+    """What add_subscribers did with each address."""
+
+    added: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)  # already on the list (any status)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (email, the store's reason)
 
 
 class PeopleQueries:
@@ -43,6 +58,62 @@ class PeopleQueries:
             key = result.inserted_primary_key
             assert key is not None
             return int(key[0]), True
+
+    def add_subscribers(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> BulkAdd:
+        """Add active subscribers in chunks: per chunk one transaction, one look-up, one
+        multi-row INSERT. An address already on the list is left alone (``existing``). When
+        the database refuses a chunk, its rows go in one by one, so only the bad row fails.
+
+        Each row has the keys of add_subscriber (email, name, language, sections, timezone,
+        consent_source, consent_at).
+        """
+        done = BulkAdd()
+        for chunk in _chunks(rows, BULK_CHUNK):
+            try:
+                with self.engine.begin() as conn:
+                    known = _existing_emails(conn, [r["email"] for r in chunk])
+                    fresh = [dict(r, status="active", created_at=now, updated_at=now)
+                             for r in chunk if r["email"] not in known]
+                    if fresh:
+                        _insert_many(conn, t.subscribers, fresh)
+            except (IntegrityError, DataError):
+                self._add_one_by_one(chunk, now, done)
+                continue
+            done.added += [r["email"] for r in fresh]
+            done.existing += [r["email"] for r in chunk if r["email"] in known]
+        return done
+
+    def _add_one_by_one(self, rows: Sequence[Mapping[str, Any]], now: datetime,
+                        done: BulkAdd) -> None:
+        for row in rows:
+            try:
+                _, created = self.add_subscriber(**row, now=now)
+            except (StoreError, IntegrityError, DataError) as exc:
+                reason = exc.message if isinstance(exc, StoreError) else str(exc.orig)
+                done.failed.append((row["email"], reason))
+                continue
+            (done.added if created else done.existing).append(row["email"])
+
+    def subscriber_statuses(self, emails: Sequence[str]) -> dict[str, str]:
+        """The status of each of these addresses that is on the list."""
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(emails, _IN_CHUNK):
+                rows = conn.execute(select(t.subscribers.c.email, t.subscribers.c.status)
+                                    .where(t.subscribers.c.email.in_(chunk)))
+                out.update((email, status) for email, status in rows)
+        return out
+
+    def suppression_reasons(self, address_hashes: Sequence[str]) -> dict[str, str]:
+        """Why each of these keyed hashes is suppressed (bounced, complained, forgotten)."""
+        out: dict[str, str] = {}
+        s = t.suppressions.c
+        with self.engine.connect() as conn:
+            for chunk in _chunks(address_hashes, _IN_CHUNK):
+                rows = conn.execute(select(s.address_hash, s.reason)
+                                    .where(s.address_hash.in_(chunk)))
+                out.update((address_hash, reason) for address_hash, reason in rows)
+        return out
 
     def find_subscriber(self, email: str) -> Subscriber | None:
         with self.engine.connect() as conn:
@@ -131,6 +202,19 @@ class PeopleQueries:
                 return
             yield batch
             last = batch[-1].id
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _existing_emails(conn: Any, emails: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(emails, _IN_CHUNK):
+        found.update(conn.execute(select(t.subscribers.c.email)
+                                  .where(t.subscribers.c.email.in_(chunk))).scalars())
+    return found
 
 
 def _subscriber(r: Any) -> Subscriber:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -14,7 +13,7 @@ from ..errors import StoreError
 from .articles import ArticleQueries
 from .content import ContentQueries, FeedResult, FeedState
 from .desk import DeskQueries
-from .engine import open_engine, safe_url
+from .engine import make_sqlite_folder, open_engine, safe_url
 from .leases import LeaseQueries
 from .ledger import LedgerQueries
 from .migrate import ensure_current
@@ -65,8 +64,7 @@ class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries, SignupQuer
 
         ``migrate=False`` skips the schema check (for `newsletter db`, which migrates).
         """
-        if url.startswith("sqlite:///") and ":memory:" not in url:
-            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        make_sqlite_folder(url)
         try:
             engine = open_engine(url)
             if migrate:
@@ -77,4 +75,3 @@ class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries, SignupQuer
 
     def close(self) -> None:
         self.engine.dispose()
-
