@@ -201,41 +201,51 @@ def select(
 
     pending = list(ranked)
     chosen: list[ScoredCluster] = []
-    overflow: list[ScoredCluster] = []
     per_source: dict[str, int] = {}
     per_section: dict[str, int] = {}
-    while pending and len(chosen) < limit:
-        item = min(pending, key=lambda s: (-value(s), s.cluster.lead.id))
+
+    def held(item: ScoredCluster) -> str | None:
+        """Why a story waits for the others (a cap it has reached), or None."""
+        if _pinned(item):
+            return None
+        lead = item.cluster.lead
+        if per_source.get(lead.source.name, 0) >= max_per_source:
+            return (f"held back: {lead.source.name} already leads {max_per_source} stories "
+                    "([curate] max_per_source); placed after the others")
+        section = lead.section or ""
+        if per_section.get(section, 0) >= max_per_section:
+            return (f"held back: {max_per_section} stories of section «{section or '(none)'}» "
+                    "already in; placed after the others")
+        return None
+
+    # One pass over what is left per pick (not per story held back): a day of thousands
+    # of stories in one section stays linear in the stories times the picks.
+    while len(chosen) < limit:
+        eligible = [s for s in pending if held(s) is None]
+        if not eligible:
+            break
+        item = min(eligible, key=lambda s: (-value(s), s.cluster.lead.id))
         pending.remove(item)
         lead = item.cluster.lead
-        source, section = lead.source.name, lead.section or ""
-        if not _pinned(item) and per_source.get(source, 0) >= max_per_source:
-            overflow.append(_placed(item, f"held back: {source} already leads {max_per_source} "
-                                          f"stories ([curate] max_per_source); placed after "
-                                          "the others"))
-            continue
-        if not _pinned(item) and per_section.get(section, 0) >= max_per_section:
-            overflow.append(_placed(item, f"held back: {max_per_section} stories of section "
-                                          f"«{section or '(none)'}» already in; placed after "
-                                          "the others"))
-            continue
         similarity, near = closest[lead.id]
         penalty = 0.0 if _pinned(item) else redundancy * similarity
         if penalty:
             item = replace(item, components=(*item.components,
                                              ("redundancy", round(-penalty, 4))))
         chosen.append(_placed(item, _why(item, len(chosen) + 1, best, penalty, near)))
-        per_source[source] = per_source.get(source, 0) + 1
-        per_section[section] = per_section.get(section, 0) + 1
+        per_source[lead.source.name] = per_source.get(lead.source.name, 0) + 1
+        per_section[lead.section or ""] = per_section.get(lead.section or "", 0) + 1
         mine = vectors[lead.id]
         for other in pending:
             key = other.cluster.lead.id
             sim = cosine(mine, vectors[key])
             if sim > closest[key][0]:
                 closest[key] = (sim, lead.title)
-    rest = [_placed(item, f"not reached: past the first {limit} candidates, in score order")
-            for item in pending]
-    return chosen + overflow + rest
+    if len(chosen) < limit:  # what is left is held back by a cap: by value, after the others
+        pending.sort(key=lambda s: (-value(s), s.cluster.lead.id))
+        return chosen + [_placed(item, held(item) or "") for item in pending]
+    return chosen + [_placed(item, held(item) or f"not reached: past the first {limit} "
+                                                 "candidates, in score order") for item in pending]
 
 
 def _why(item: ScoredCluster, place: int, best: float, penalty: float, near: str) -> str:
