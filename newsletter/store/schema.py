@@ -280,6 +280,15 @@ signup_attempts = Table(
     Column("at", UTCDateTime(), nullable=False, index=True),
 )
 
+# Sign-up form tokens already used: each form may be sent once. The SHA-256 of the
+# token's random id, kept until the token would have expired anyway.
+signup_tokens = Table(
+    "signup_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
 # -- the editor's desk ---------------------------------------------------------------------
 
 # People who may log in to /editor; only a password hash (werkzeug scrypt) is kept.

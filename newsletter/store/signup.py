@@ -89,6 +89,22 @@ class SignupQueries:
                                   .where(c.status == "pending", c.updated_at < before))
         return int(result.rowcount)
 
+    def use_signup_token(self, token_hash: str, *, expires_at: datetime, now: datetime
+                         ) -> bool:
+        """Record a sign-up form token as used; False when it was used before (a replay).
+
+        Tokens past their expiry are forgotten first (they are refused anyway).
+        """
+        s = t.signup_tokens
+        with self.engine.begin() as conn:
+            conn.execute(delete(s).where(s.c.expires_at < now))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(s).values(token_hash=token_hash, expires_at=expires_at))
+        except IntegrityError:
+            return False
+        return True
+
     def purge_signup_attempts(self, before: datetime) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(delete(t.signup_attempts)

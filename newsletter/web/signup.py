@@ -2,10 +2,12 @@
 
 CSRF on the subscribe form: its URL carries no secret, so the form holds a signed,
 timestamped token (itsdangerous, own salt) of a random nonce that is also set in a
-SameSite=Lax, HttpOnly cookie. A POST is accepted only when the token is genuine, younger
-than [signup] csrf_minutes and matches the cookie: a page elsewhere cannot read our form
-and its cross-site POST carries no cookie, so it cannot make visitors' browsers sign up
-addresses from many IPs. The confirm form is bound to its secret link by an HMAC, like
+SameSite=Lax, HttpOnly cookie, and of a random id of its own. A POST is accepted only when
+the token is genuine, younger than [signup] csrf_minutes, matches the cookie and was never
+sent before (the store keeps the SHA-256 of each used id until it would have expired): a
+page elsewhere cannot read our form and its cross-site POST carries no cookie, so it
+cannot make visitors' browsers sign up addresses from many IPs, and a script that loaded
+the form once cannot send it again and again. The confirm form is bound to its secret link by an HMAC, like
 the preferences form.
 """
 
@@ -15,6 +17,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request
@@ -25,10 +28,18 @@ from ..compose import strings
 from ..config import LANGUAGES, Config
 from ..delivery.confirmations import ConfirmationMailer
 from ..errors import TokenError
-from ..people.signup import HONEYPOT_FIELD, Signups, Visitor, known_sections, read_form
+from ..people.signup import (
+    HONEYPOT_FIELD,
+    Signups,
+    Visitor,
+    accepts_utf8_mailbox,
+    known_sections,
+    read_form,
+)
 from ..pipeline import utc_now
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE
+from .background import Background
 from .client import client_ip
 
 COOKIE = "nl_signup"
@@ -47,17 +58,25 @@ def page_language(default: str, preferred: str | None = None) -> str:
 
 def signup_blueprint(config: Config, store: Store,
                      mailer: ConfirmationMailer | None = None) -> Blueprint:
-    """Routes of the sign-up pages; the mailer is kept in app.extensions["signup_mailer"]."""
+    """Routes of the sign-up pages.
+
+    app.extensions["signup_queue"] finishes sign-ups after the answer (its ``wait()`` also
+    waits for the emails), app.extensions["signup_mailer"] sends the emails.
+    """
     bp = Blueprint("signup", __name__)
     if not config.signup.enabled:
         return bp
     mail = mailer or ConfirmationMailer(config)
-    bp.record_once(lambda state: state.app.extensions.__setitem__("signup_mailer", mail))
-    signups = Signups(config, store, mail)
+    # Sign-ups are finished by a background thread, emails sent by the mailer's.
+    work = Background("signups", then=mail.wait)
+    bp.record_once(lambda state: state.app.extensions.update(signup_mailer=mail,
+                                                            signup_queue=work))
+    signups = Signups(config, store, mail, later=work)
     secret = config.secret()
     csrf = URLSafeTimedSerializer(secret, salt="newsletter.csrf.subscribe",
                                   signer_kwargs={"digest_method": hashlib.sha256})
     sections = known_sections(config)
+    utf8_mailbox = accepts_utf8_mailbox(config)
     s = config.signup
     default = config.newsletter.language
     # Behind a TLS-terminating proxy the request looks like http: the public URL decides.
@@ -80,7 +99,8 @@ def signup_blueprint(config: Config, store: Store,
         if not _NONCE.match(nonce):
             nonce = secrets.token_urlsafe(24)
         t = strings(language)
-        response = page("subscribe.html", language, status, csrf=csrf.dumps(nonce),
+        form_id = secrets.token_urlsafe(16)  # single use: recorded when the form is sent
+        response = page("subscribe.html", language, status, csrf=csrf.dumps([nonce, form_id]),
                         values=values or {}, problems=problems or {}, sections=sections,
                         languages=LANGUAGES, honeypot=HONEYPOT_FIELD,
                         intro=t["signup_intro"].format(minutes=config.newsletter.reading_minutes),
@@ -90,12 +110,20 @@ def signup_blueprint(config: Config, store: Store,
         return response
 
     def csrf_ok() -> bool:
+        """A genuine, fresh token of this visitor's form, sent for the first time."""
         nonce = request.cookies.get(COOKIE, "")
         try:
-            signed = csrf.loads(request.form.get("csrf", ""), max_age=s.csrf_minutes * 60)
+            signed, issued = csrf.loads(request.form.get("csrf", ""),
+                                        max_age=s.csrf_minutes * 60, return_timestamp=True)
         except BadSignature:  # SignatureExpired is one too
             return False
-        return bool(nonce) and isinstance(signed, str) and hmac.compare_digest(signed, nonce)
+        if not (nonce and isinstance(signed, list) and len(signed) == 2
+                and all(isinstance(part, str) for part in signed)
+                and hmac.compare_digest(signed[0], nonce)):
+            return False
+        used = hashlib.sha256(f"signup-form:{signed[1]}".encode()).hexdigest()
+        return store.use_signup_token(used, now=utc_now(),
+                                      expires_at=issued + timedelta(minutes=s.csrf_minutes))
 
     @bp.get("/subscribe")
     def subscribe_form() -> Response:
@@ -112,7 +140,8 @@ def signup_blueprint(config: Config, store: Store,
             accepted = signups.submit(None, visitor, utc_now())
         else:
             chosen = request.form.getlist("sections")
-            form, problems = read_form(request.form, sections, language, chosen)
+            form, problems = read_form(request.form, sections, language, chosen,
+                                       utf8_mailbox=utf8_mailbox)
             if form is None:
                 values = {**request.form.to_dict(), "sections": chosen}
                 return form_page(language, 400, values, problems)

@@ -116,7 +116,7 @@ def test_sign_up_only_by_post(site: tuple[FlaskClient, Store], method: str) -> N
     csrf = csrf_of(client.get("/subscribe").text)
     client.open("/subscribe", method=method, data={"csrf": csrf, "email": "new@example.org",
                                                     "consent": "yes"})
-    client.application.extensions["signup_mailer"].wait()
+    client.application.extensions["signup_queue"].wait()
     assert "new@example.org" not in [r["email"] for r in store.list_subscribers()]
 
 
@@ -159,8 +159,8 @@ def test_editor_changes_only_by_post(site: tuple[FlaskClient, Store], method: st
 def test_webhooks_take_only_post(site: tuple[FlaskClient, Store], method: str) -> None:
     client, _ = site
     answer = client.open("/webhooks/resend", method=method, data="{}")
-    assert answer.status_code == 405 or (method, answer.headers["Allow"]) == ("OPTIONS",
-                                                                              "OPTIONS, POST")
+    assert answer.status_code == 405 or (
+        method == "OPTIONS" and set(answer.headers["Allow"].split(", ")) == {"OPTIONS", "POST"})
 
 
 def test_every_route_that_takes_post_is_audited(site: tuple[FlaskClient, Store]) -> None:

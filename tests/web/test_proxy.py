@@ -137,7 +137,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Any, Store, int]]:
         proxy.shutdown()
         proxy.server_close()
         server.close()
-        app.extensions["signup_mailer"].wait()
+        app.extensions["signup_queue"].wait()
         store.close()
 
 
@@ -149,7 +149,7 @@ def test_each_forwarded_client_has_its_own_sign_up_limit(served: tuple[Any, Stor
     assert [ann.sign_up(f"ann{i}@example.org", **{"X-Forwarded-For": f"192.0.2.{i}"})
             for i in range(3)] == [303, 303, 429]
     assert bob.sign_up("bob@example.org") == 303  # another visitor, the same proxy
-    app.extensions["signup_mailer"].wait()
+    app.extensions["signup_queue"].wait()
     consent = {r["email"]: r["consent_ip"] for r in store.list_subscribers()}
     assert consent == {"ann0@example.org": "127.0.0.2", "ann1@example.org": "127.0.0.2",
                        "bob@example.org": "127.0.0.3"}

@@ -53,11 +53,13 @@ class Site:
         client = client or self.client
         data = {"csrf": self.form(client), "email": email, "name": "Ann Lee", "language": "en",
                 "consent": "yes", "lang": "en", **fields}
-        return client.post("/subscribe", data=data, environ_base={"REMOTE_ADDR": ip},
-                           headers={"User-Agent": "TestBrowser/1.0"})
+        answer = client.post("/subscribe", data=data, environ_base={"REMOTE_ADDR": ip},
+                             headers={"User-Agent": "TestBrowser/1.0"})
+        client.application.extensions["signup_queue"].wait()  # finished after the answer
+        return answer
 
     def emails(self) -> list[Path]:
-        self.app.extensions["signup_mailer"].wait()
+        self.app.extensions["signup_queue"].wait()
         return sorted((self.tmp_path / "outbox").glob("confirm-*.eml"))
 
     def row(self, email: str) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     with store_url(request.param, tmp_path) as url:
         made = Site(tmp_path, url=url)
         yield made
-        made.app.extensions["signup_mailer"].wait()
+        made.app.extensions["signup_queue"].wait()
         made.store.close()
 
 
@@ -227,9 +229,34 @@ def test_csrf_missing_wrong_expired_or_without_cookie_is_refused(site: Site) -> 
                                  signer=PastSigner, signer_kwargs={"digest_method": hashlib.sha256})
     cookie = site.client.get_cookie("nl_signup")
     assert cookie is not None
-    expired = old.dumps(cookie.value)
+    expired = old.dumps([cookie.value, "an-id-never-used"])
     assert site.client.post("/subscribe", data={**data, "csrf": expired}).status_code == 400
     assert site.store.list_subscribers() == [] and site.emails() == []
+
+
+def test_a_form_is_sent_once_its_token_is_refused_after(site: Site) -> None:
+    csrf = site.form()
+    data = {"csrf": csrf, "email": "ann@example.org", "consent": "yes", "lang": "en"}
+    assert site.client.post("/subscribe", data=data).status_code == 303
+    for email in ("ann@example.org", "bob@example.org"):  # the same form, sent again
+        again = site.client.post("/subscribe", data={**data, "email": email})
+        assert again.status_code == 400 and "This form has expired" in again.text
+    site.app.extensions["signup_queue"].wait()
+    assert [r["email"] for r in site.store.list_subscribers()] == ["ann@example.org"]
+    assert len(site.emails()) == 1
+    assert site.subscribe("bob@example.org").status_code == 303  # a new form: fine
+
+
+def test_used_form_tokens_are_kept_until_they_expire(site: Site) -> None:
+    now = utc_now()
+    later = now + timedelta(minutes=120)
+    assert site.store.use_signup_token("a" * 64, expires_at=later, now=now)
+    assert not site.store.use_signup_token("a" * 64, expires_at=later, now=now)
+    assert not site.store.use_signup_token("a" * 64, expires_at=later,
+                                           now=later - timedelta(seconds=1))
+    # Once expired it is forgotten (its signature is refused by then anyway).
+    assert site.store.use_signup_token("a" * 64, expires_at=later + timedelta(hours=2),
+                                       now=later + timedelta(seconds=1))
 
 
 def test_invalid_fields_show_the_form_again_with_the_problem(site: Site) -> None:
@@ -238,6 +265,7 @@ def test_invalid_fields_show_the_form_again_with_the_problem(site: Site) -> None
                                                 "consent": "yes", "lang": "en"})
     assert page.status_code == 400 and 'aria-invalid="true"' in page.text
     assert "Enter a valid email address" in page.text and 'value="not-an-address"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     page = site.client.post("/subscribe", data={"csrf": csrf, "email": "ann@example.org",
                                                 "lang": "en"})
     assert page.status_code == 400 and "Tick the box" in page.text
@@ -283,6 +311,7 @@ def test_forwarded_for_is_trusted_only_when_configured(tmp_path: Path) -> None:
         site.client.post("/subscribe", environ_base={"REMOTE_ADDR": "10.0.0.5"},
                          headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.77"},
                          data={"csrf": csrf, "email": "ann@example.org", "consent": "yes"})
+        site.app.extensions["signup_queue"].wait()
         assert site.row("ann@example.org")["consent_ip"] == expected
 
 
@@ -325,3 +354,77 @@ def test_wrong_signup_config_names_the_key(tmp_path: Path, values: dict[str, Any
 def test_disabled_signup_has_no_pages(tmp_path: Path) -> None:
     site = Site(tmp_path, enabled=False)
     assert site.client.get("/subscribe").status_code == 404
+
+
+def test_the_answer_costs_the_same_work_for_new_and_known_addresses(site: Site) -> None:
+    """Before the answer, the same statements and one queued job, whatever the address;
+    the work that differs (pending row, email) happens after, in the queue's thread."""
+    import threading
+
+    from sqlalchemy import event
+
+    now = utc_now()
+    site.store.add_subscriber("active@example.org", now=now)
+    left, _ = site.store.add_subscriber("left@example.org", now=now)
+    site.store.set_subscriber_status(left, "unsubscribed", now)
+    site.store.add_subscriber("gone@example.org", now=now)
+    assert forget(site.store, SECRET.encode(), "gone@example.org", now)
+    site.subscribe("pending@example.org", ip="192.0.2.200")
+    queue = site.app.extensions["signup_queue"]
+
+    def before_the_answer(email: str, ip: str) -> tuple[int, list[str], int]:
+        csrf = site.form()
+        statements: list[str] = []
+        me = threading.get_ident()
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if threading.get_ident() == me:  # this request, not the queue's thread
+                statements.append(" ".join(statement.split()))
+
+        queued = queue.queued
+        event.listen(site.store.engine, "before_cursor_execute", seen)
+        try:
+            answer = site.client.post("/subscribe", environ_base={"REMOTE_ADDR": ip}, data={
+                "csrf": csrf, "email": email, "consent": "yes", "lang": "en"})
+        finally:
+            event.remove(site.store.engine, "before_cursor_execute", seen)
+        work = (answer.status_code, statements, queue.queued - queued)
+        queue.wait()
+        return work
+
+    new = before_the_answer("new@example.org", "192.0.2.1")
+    assert new[0] == 303 and new[2] == 1
+    assert any(s.startswith("INSERT INTO signup_attempts") for s in new[1])
+    for i, known in enumerate(["active@example.org", "left@example.org", "gone@example.org",
+                               "pending@example.org", "new@example.org"]):
+        assert before_the_answer(known, f"192.0.2.{10 + i}") == new, known
+    emails = [parse_eml(e)["To"] for e in site.emails()]
+    assert emails.count("new@example.org") == 2  # the work did happen, after the answer
+
+
+def test_a_mailbox_no_sender_here_can_reach_is_refused_in_the_form(site: Site) -> None:
+    page = site.subscribe("üser@example.org")
+    assert page.status_code == 400 and 'aria-invalid="true"' in page.text
+    assert "accented or non-Latin letters before the @" in page.text
+    assert 'value="üser@example.org"' in page.text  # kept, to be corrected
+    assert site.store.list_subscribers() == [] and site.emails() == []
+    # An internationalised domain is fine: stored and emailed in its ASCII form.
+    assert site.subscribe("Ann@Bücher.example").status_code == 303
+    assert site.row("ann@xn--bcher-kva.example")["status"] == "pending"
+    (eml,) = site.emails()
+    assert parse_eml(eml)["To"] == "Ann Lee <ann@xn--bcher-kva.example>"
+
+
+def test_why_non_ascii_mailboxes_are_refused_no_sender_can_build_their_email() -> None:
+    """When this starts failing, confirmations can reach them: list the sender in
+    people.signup.SMTPUTF8_SENDERS (and test its delivery) to accept them in the form."""
+    from newsletter.compose.confirmation import ConfirmationRequest, confirmation_message
+    from newsletter.people.signup import SMTPUTF8_SENDERS
+
+    assert not SMTPUTF8_SENDERS
+    with pytest.raises(Exception, match="non-ASCII"):
+        confirmation_message(ConfirmationRequest(1, "üser@example.org", "", "en",
+                                                 "https://news.example.org/confirm/x"),
+                             sender_address="Le Brief <brief@news.example.org>",
+                             list_name="Le Brief", postal_address="1 rue", hours=48,
+                             now=utc_now())

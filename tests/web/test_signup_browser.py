@@ -135,7 +135,7 @@ Tech = 1.0
         page.get_by_role("button", name="Subscribe").click()
         assert "a message is on its way" in page.locator("main").inner_text()
 
-        app.extensions["signup_mailer"].wait()
+        app.extensions["signup_queue"].wait()
         (eml,) = sorted((tmp_path / "outbox").glob("confirm-*.eml"))
         text = parse_eml(eml).get_body(("plain",)).get_content()  # type: ignore[union-attr]
         link = re.search(r"http://\S+/confirm/\S+", text).group(0)  # type: ignore[union-attr]
