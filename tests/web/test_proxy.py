@@ -189,3 +189,52 @@ def test_without_proxy_hops_forwarded_headers_are_dropped(tmp_path: Path) -> Non
     finally:
         server.close()
     assert seen == ["127.0.0.2 None"]  # the TCP peer; a forged header never reaches the app
+
+
+def test_newsletter_serve_itself_trusts_proxy_hops(tmp_path: Path) -> None:
+    """The command ops run (`newsletter serve`, waitress), behind the proxy: consent_ip."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import tomli_w
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = tmp_path / "newsletter.toml"
+    config.write_text(tomli_w.dumps({
+        "store": {"url": "sqlite:///db.sqlite3"}, "web": {"proxy_hops": 1},
+        "delivery": {"outbox_dir": "outbox"}}), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "serve", "--port", str(port),
+                             "--config", str(config)], cwd=tmp_path, env=dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proxy = forwarding_proxy(port)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # poll for readiness
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
+                time.sleep(0.05)
+        proxied = proxy.server_address[1]
+        assert Visitor(proxied, "127.0.0.2").sign_up("ann@example.org") == 303
+        assert Visitor(proxied, "127.0.0.3").sign_up("bob@example.org") == 303
+        store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+        deadline = time.monotonic() + 30
+        while len(store.list_subscribers()) < 2:  # written just after the answer
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert {r["email"]: r["consent_ip"] for r in store.list_subscribers()} == {
+            "ann@example.org": "127.0.0.2", "bob@example.org": "127.0.0.3"}
+        store.close()
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        proc.terminate()
+        proc.wait(timeout=10)
