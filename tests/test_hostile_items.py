@@ -103,3 +103,28 @@ def test_a_story_stored_whole_is_skipped_and_named_in_the_report(tmp_path: Path)
     assert {i.url for i in briefing.items} == {s.url for s in good}
     assert any("story skipped" in n and HOSTILE_URL in n for n in notes), notes
     assert "Alerte Alerte" not in issue.html
+
+
+def test_newsletter_build_prints_the_skipped_story(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from newsletter.cli import main
+
+    config_path = tmp_path / "newsletter.toml"
+    config_path.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n[overrides]\n'
+                           f'pin = ["{HOSTILE_URL}"]\n', encoding="utf-8")
+    config = make_config(tmp_path, overrides={"pin": [HOSTILE_URL]})
+    store = open_store(config)
+    _, end = issue_window(config, DEMO_DATE)
+    source = SourceRef("Le Quotidien", "https://q.example/", "https://q.example/rss")
+    when = end.replace(hour=0, minute=0)
+    store.add_stories([
+        Story(id="h", url=HOSTILE_URL, title="Alerte " * 14_000, summary="Du vent.",
+              published=when, source=source, language="fr"),
+        Story(id="g", url="https://q.example/g", title="Le port rouvre", language="fr",
+              summary="Le port de Casablanca rouvre après deux jours de fermeture.",
+              published=when, source=source)], datetime.now(UTC))
+    result = CliRunner().invoke(main, ["build", "--config", str(config_path),
+                                       "--date", DEMO_DATE.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "note: fr: story skipped" in result.output and HOSTILE_URL in result.output

@@ -171,3 +171,10 @@ def test_without_local_delivery_a_stale_issue_is_still_refused_whole(tmp_path: P
         pipeline.send_stage(config, store, DAY, clock=lambda: utc("2026-03-28 09:30"))
     result = pipeline.send_stage(config, store, DAY, clock=lambda: utc("2026-03-28 06:05"))
     assert result.sent == len(ZONES)  # everyone at the newsletter's 07:00
+
+
+def test_a_stored_zone_that_is_a_folder_or_a_path_falls_back_to_the_newsletters() -> None:
+    from newsletter.ops.localtime import zone
+
+    for bad in ("Europe", "../../etc/passwd", "America/", "x" * 5000):
+        assert zone(bad, "Africa/Casablanca").key == "Africa/Casablanca"

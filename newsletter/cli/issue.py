@@ -61,12 +61,15 @@ def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool)
               help="Rebuild even an issue editors changed or approved (their work is lost).")
 def build(config: Config, issue_date: date | None, discard_edits: bool) -> None:
     """Build and store the issue from the stories already collected."""
+    notes: list[str] = []
     briefing, issue = pipeline.build_stage(config, open_store(config), issue_day(config, issue_date),
-                                           discard_edits=discard_edits)
+                                           notes=notes, discard_edits=discard_edits)
     click.echo(f"built the {briefing.issue_date} issue: {len(briefing.items)} items + "
                f"{len(briefing.in_brief)} in brief, {briefing.reading_minutes} min, "
                f"{len(issue.html.encode()) // 1024} KB of HTML")
     click.echo(f"subject: {issue.subject}")
+    for note in notes:
+        click.echo(f"note: {note}")
 
 
 @click.command()

@@ -40,6 +40,7 @@ import urllib3
 
 from ..errors import FeedError
 from ..models import ArticleRecord
+from ..text.limits import MAX_BODY, bound
 from ..urls import canonical_url
 from .fetch import RETRY_STATUSES, HostLimiter, _read_body, _retry_after, _short
 
@@ -422,7 +423,8 @@ class ArticleFetcher:
         result = extract_article(outcome.body, url=outcome.final_url or request.url,
                                  language=request.language, standfirst=request.standfirst,
                                  options=self.extract_options)
-        return ArticleRecord(status=result.status, text=result.text if result.used else "",
+        return ArticleRecord(status=result.status,
+                             text=bound(result.text, MAX_BODY) if result.used else "",
                              words=result.words, reason=result.detail, **base)
 
     def _robots_for(self, url: str, ends: float) -> urllib.robotparser.RobotFileParser:

@@ -31,9 +31,10 @@ LATE = "late"  # past their send window: not sent (send --force sends it anyway)
 @functools.lru_cache(maxsize=512)
 def zone(name: str | None, default: str) -> ZoneInfo:
     """The subscriber's zone, or the newsletter's when none (or an unknown one) is set."""
+    # "Europe" (a folder of the zone database) or a path raises OSError, not "not found".
     try:
         return ZoneInfo(name) if name else ZoneInfo(default)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo(default)
 
 
