@@ -47,7 +47,8 @@ def ledger_counts(counts: dict[str, int]) -> dict[str, int]:
     """The ledger's statuses as the desk shows them: sent, failed, pending."""
     return {"sent": counts.get("sent", 0),
             "failed": sum(counts.get(k, 0) for k in ("failed", "suppressed", "unknown")),
-            "pending": sum(counts.get(k, 0) for k in ("pending", "deferred", "sending"))}
+            "pending": sum(counts.get(k, 0) for k in ("pending", "claimed", "deferred", "sending",
+                                                      "handed"))}
 
 
 def add_desk_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> None:
