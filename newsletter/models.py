@@ -199,7 +199,8 @@ class MessageParts:
     The bodies are either given (``text``, ``html``) or filled on each access from a
     shared ``template`` and this recipient's ``values``: a batch of a thousand parts
     then holds one copy of the issue, and providers that send one body for many
-    recipients (SendGrid, Mailgun, Brevo) can use the template's slots directly.
+    recipients (SendGrid, whose documented substitutions allow it) can use the template's
+    slots directly; Mailgun and Brevo get each body whole (README: what their documents promise).
     """
 
     __slots__ = ("_html", "_text", "headers", "sender", "subject", "template", "to", "to_name",
