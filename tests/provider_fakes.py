@@ -16,6 +16,7 @@ import base64
 import json
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -94,6 +95,9 @@ class ProviderFake(ThreadingHTTPServer):
         self.answers: dict[str, tuple[int, bytes]] = {}  # idempotency key -> first answer
         self.bodies: dict[str, bytes] = {}  # idempotency key -> the body it came with
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds each answer takes (requests then overlap when sent at once)
+        self.in_flight = 0
+        self.max_in_flight = 0
         # A short poll keeps shutdown() quick (it waits for the loop to notice).
         self._thread = threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True)
 
@@ -130,6 +134,17 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.requests.append(record)
             step = fake.plan.pop(0) if fake.plan else OK
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        try:
+            if fake.delay:
+                time.sleep(fake.delay)
+            self.answer_step(fake, record, step)
+        finally:
+            with fake.lock:
+                fake.in_flight -= 1
+
+    def answer_step(self, fake: ProviderFake, record: Recorded, step: str | Fail) -> None:
         if isinstance(step, Fail):
             return self.answer(step.status, step.body.encode(), step.headers)
         try:

@@ -49,12 +49,12 @@ class BrevoSender(HttpSender):
     max_batch = 50  # what the ledger claims at once; each message is its own request
     default_base_url = "https://api.brevo.com"
     default_rps = 1000.0
+    in_flight = 8
     reset_header = "x-sib-ratelimit-reset"  # seconds until the window resets
     idempotency_window = timedelta(minutes=25)  # keys live 30 min: a stopped run's replay
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
-        for message in messages:
-            yield self.deliver([message], self._request, idempotent=True)
+        yield from self.one_per_request(messages, self._request, idempotent=True)
 
     def _request(self, messages: list[Message]) -> Request:
         (message,) = messages

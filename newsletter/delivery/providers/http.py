@@ -26,6 +26,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -132,13 +133,17 @@ class HttpSender:
     # How long after a request the provider still deduplicates it by its idempotency key
     # (with a margin): a stopped run's requests are sent again within it (delivery/recovery.py).
     idempotency_window: ClassVar[timedelta | None] = None
+    # Requests in flight at once for providers that take one message per request (their
+    # batches promise no per-recipient headers): the answers' latency, not our CPU, is the
+    # bottleneck. The token bucket still paces them at the provider's documented rate.
+    in_flight: ClassVar[int] = 1
 
     def __init__(self, settings: ProviderSettings, *, session: requests.Session | None = None,
                  sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> None:
         self.check_settings(settings)
         self.settings = settings
         self.base_url = (settings.base_url or self.default_url(settings)).rstrip("/")
-        self._session = session or make_session()
+        self._session = session or make_session(max(4, self.in_flight))
         self._owns_session = session is None
         self._sleep = sleep
         self.bucket = TokenBucket(settings.requests_per_second or self.default_rps, sleep, clock)
@@ -172,6 +177,36 @@ class HttpSender:
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
         """Send up to ``max_batch`` messages, yielding each request's results."""
         raise NotImplementedError
+
+    def one_per_request(self, messages: list[Message], request: Callable[[list[Message]], Request],
+                        *, idempotent: bool = False) -> Iterator[list[DeliveryResult]]:
+        """Each message in its own request, up to ``in_flight`` at once; after a stop
+        (credentials refused, no credits) no further request starts."""
+        if self.in_flight <= 1 or len(messages) <= 1:
+            for message in messages:
+                yield self.deliver([message], request, idempotent=idempotent)
+            return
+        done: list[DeliveryResult] = []
+        stop: DeliveryError | None = None
+        with ThreadPoolExecutor(max_workers=min(self.in_flight, len(messages)),
+                                thread_name_prefix=self.name) as pool:
+            futures = [pool.submit(self.deliver, [m], request, idempotent=idempotent)
+                       for m in messages]
+            for future in as_completed(futures):
+                if future.cancelled():
+                    continue
+                try:
+                    done.extend(future.result())
+                except DeliveryError as exc:
+                    done.extend(exc.results)
+                    if stop is None:
+                        stop = exc
+                        for other in futures:
+                            other.cancel()
+        if stop is not None:
+            stop.results = done
+            raise stop
+        yield done
 
     def wait_turn(self) -> None:
         """Block until the next request may go (called before the ledger claims a chunk)."""

@@ -39,6 +39,7 @@ class MailgunSender(HttpSender):
     """Sends through the Mailgun Messages API (``settings.mailgun_domain``)."""
 
     name = "mailgun"
+    in_flight = 8
     max_batch = 50  # what the ledger claims at once; each message is its own request
     default_base_url = "https://api.mailgun.net"  # EU domains: https://api.eu.mailgun.net
 
@@ -49,8 +50,7 @@ class MailgunSender(HttpSender):
                                 hint="set the Mailgun sending domain (e.g. mg.example.org)")
 
     def requests(self, messages: list[Message]) -> Iterator[list[DeliveryResult]]:
-        for message in messages:
-            yield self.deliver([message], self._request)
+        yield from self.one_per_request(messages, self._request)
 
     def _request(self, messages: list[Message]) -> Request:
         (message,) = messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 
@@ -24,11 +25,19 @@ class TokenBucket:
         self._clock = clock
         self._tokens = 1.0
         self._last: float | None = None
+        # Several requests may be in flight (one-message-per-request providers): one at a
+        # time takes its token, and the waits line up one interval apart.
+        self._lock = threading.Lock()
 
     def take(self) -> None:
         """Wait until a request may go out."""
         if self.rate is None:
             return
+        with self._lock:
+            self._take()
+
+    def _take(self) -> None:
+        assert self.rate is not None
         now = self._clock()
         if self._last is not None:
             self._tokens = min(1.0, self._tokens + max(0.0, now - self._last) * self.rate)
