@@ -13,6 +13,7 @@ from ..compose import impersonal, strings
 from ..config import Config
 from ..resources import resource_dir
 from ..store import Store
+from .app import PUBLIC_ISSUES
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -22,7 +23,8 @@ def page_name(issue_date: object, language: str, main_language: str) -> str:
 
 
 def write_archive(config: Config, store: Store, out: Path) -> list[Path]:
-    """One page per issue and language (no personal link), index.html and atom.xml."""
+    """One page per issue and language (no personal link), index.html and atom.xml; only
+    issues whose send has begun, as on the site."""
     out.mkdir(parents=True, exist_ok=True)
     main = config.newsletter.language
     public = config.newsletter.public_url.rstrip("/")
@@ -30,6 +32,8 @@ def write_archive(config: Config, store: Store, out: Path) -> list[Path]:
     written = []
     entries = []
     for row in store.list_issues():
+        if row["status"] not in PUBLIC_ISSUES:  # drafts stay in the editor's desk
+            continue
         issue = store.get_issue(row["issue_date"], row["language"])
         if issue is None:
             continue
