@@ -1,7 +1,8 @@
 """Extractive summaries: whole sentences of an article, lead-biased, within a word budget.
 
 The publisher's standfirst, when it is a real sentence, may lead the summary; the rest is
-picked from the article (a lead-position prior blended with centrality, minus redundancy).
+picked from the article (a lead-position prior blended with centrality, minus redundancy;
+captions left in the text, "Pictured: …", are never picked).
 Furniture (datelines, bylines, photo credits, "Lire aussi", "Read more", "اقرأ أيضا" …) is
 dropped first. ``fix_relative_days`` rewrites "hier", "today", "أمس" … that no longer read
 right on the issue's morning. Everything here is pure: no I/O, no clock.
@@ -59,9 +60,10 @@ _LABEL_PREFIX = re.compile(
     r"|(?:VID[ÉE]OS?|PHOTOS?|INFOGRAPHIE|EXCLUSIF|EXCLUSIVE|DIRECT|LIVE|WATCH|فيديو|بالصور)"
     r"\s*[.:–—-]\s*)+"
 )
-# "(Video)", "(Vidéo)", "(PHOTOS)", "(فيديو)" anywhere in a sentence.
+# "(Video)", "(Vidéo)", "(PHOTOS)", "(فيديو)" and "Scroll down for video" anywhere in a sentence.
 _MEDIA_TAG = re.compile(
-    r"\s*[(\[](?:vid[ée]os?|photos?|audio|diaporama|infographie|graphic|watch|فيديو|صور|بالصور)[)\]]",
+    r"\s*\bscroll down for (?:video|more)\b\s*[.:–—-]?"
+    r"|\s*[(\[](?:vid[ée]os?|photos?|audio|diaporama|infographie|graphic|watch|فيديو|صور|بالصور)[)\]]",
     re.IGNORECASE,
 )
 
@@ -129,7 +131,7 @@ class Weights:
 
     lead: float = 0.7  # weight of the position prior against centrality
     decay: float = 1.0  # prior of sentence i: 1 / (1 + i) ** decay
-    redundancy: float = 0.5  # a sentence this similar (cosine) to one already chosen is skipped
+    redundancy: float = 0.35  # a sentence this similar (cosine) to one already chosen is skipped
     min_words: int = 6  # shorter sentences say little alone ("Living under ISIS.")
     length: float = 0.0  # a sentence's value: score x words ** length (0: count sentences only)
 
@@ -197,6 +199,7 @@ def _select(sentences: list[str], language: str, budget: int, slots: int, avoid:
     taken = [Counter(tokens(s, language)) for s in avoid]
     pool = [i for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
             if lengths[i] <= budget and (lengths[i] >= w.min_words or len(sentences) == 1)
+            and not _CAPTION.match(sentences[i])
             and all(_cosine(bags[i], other) < w.redundancy for other in taken)][:_POOL]
     clash = {(a, b) for a, b in combinations(pool, 2) if _cosine(bags[a], bags[b]) >= w.redundancy}
     best: tuple[float, tuple[int, ...]] = (0.0, ())
@@ -211,20 +214,36 @@ def _select(sentences: list[str], language: str, budget: int, slots: int, avoid:
 
 
 _POOL = 10
+# A caption left in the text: a short label, a colon, then a capital ("Tragic: The man …",
+# "Pictured: …"). Not "He said: …" (speech) nor French "Bilan : …" (space before the colon).
+_CAPTION = re.compile(
+    r"^(?![^:]*\b(?:said|says|told|tells|added|adds|wrote|writes|asked|asks|explained)\b)"
+    r"[A-Z][\w'’-]*(?: [\w'’-]+){0,2}:\s+[\"“‘']?[A-Z]"
+)
 
 
 def _scores(bags: list[Counter[str]], w: Weights) -> list[float]:
-    """Lead-position prior blended with centrality (cosine to the rest of the article)."""
-    document: Counter[str] = Counter()
+    """Lead-position prior blended with centrality (cosine to the rest of the article).
+
+    Words are weighted by their rarity across the article's sentences (log (n + 1) / df):
+    a word in every sentence (the subject's name) says nothing about which one is central.
+    """
+    df: Counter[str] = Counter()
     for bag in bags:
-        document.update(bag)
+        df.update(bag.keys())
+    rarity = {word: math.log((len(bags) + 1) / n) for word, n in df.items()}
+    weighted = [{k: v * rarity[k] for k, v in bag.items()} for bag in bags]
+    document: dict[str, float] = {}
+    for vector in weighted:
+        for k, v in vector.items():
+            document[k] = document.get(k, 0.0) + v
     norm = sum(v * v for v in document.values())
-    centrality = [_cosine_to_rest(bag, document, norm) for bag in bags]
+    centrality = [_cosine_to_rest(vector, document, norm) for vector in weighted]
     top = max(centrality, default=0.0) or 1.0
     return [w.lead / (1 + i) ** w.decay + (1 - w.lead) * c / top for i, c in enumerate(centrality)]
 
 
-def _cosine_to_rest(bag: Counter[str], document: Counter[str], document_norm: int) -> float:
+def _cosine_to_rest(bag: dict[str, float], document: dict[str, float], document_norm: float) -> float:
     """Cosine of a sentence with the rest of the article (document minus the sentence)."""
     own = sum(v * v for v in bag.values())
     dot = sum(v * document[k] for k, v in bag.items()) - own

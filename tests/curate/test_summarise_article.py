@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from newsletter.curate.summarise import (
+    Weights,
     clean_sentences,
     fix_relative_days,
     strip_boilerplate,
@@ -124,6 +125,47 @@ def test_redundant_sentences_are_not_both_kept() -> None:
     summary = summarise(text, "en", max_words=60)
     assert summary.count("second runway") == 1
     assert "Airlines expect delays" in summary
+
+
+def test_a_restatement_is_not_kept_with_the_sentence_it_restates() -> None:
+    text = ("The county will build forty new homes for nurses near the general hospital. "
+            "Nurses will get forty of the homes, the county said on Friday, after a long campaign "
+            "by staff unions. "
+            "Construction is due to start in the autumn once the land is cleared.")
+    summary = summarise(text, "en", max_words=60)
+    assert "Nurses will get forty" not in summary
+    assert summary.startswith("The county will build") and "Construction is due" in summary
+
+
+def test_a_word_in_every_sentence_does_not_make_a_sentence_central() -> None:
+    # Centrality alone (no lead prior): the sentence that repeats the subject's name most is not
+    # the most central; the one sharing the story's rarer words (ferry, terminal, market) is.
+    text = ("The harbour board met on Monday in the harbour office near the harbour gate. "
+            "Harbour pilots, harbour tugs, harbour cranes and harbour police filled the harbour hall "
+            "by the harbour. "
+            "At the harbour, a new ferry terminal will open beside the fish market in spring. "
+            "The harbour ferry terminal will cost less than the fish market renovation did. "
+            "Traders at the harbour fish market welcomed the ferry terminal and its spring opening.")
+    summary = summarise(text, "en", max_words=60, max_sentences=1, weights=Weights(lead=0.0))
+    assert summary == "At the harbour, a new ferry terminal will open beside the fish market in spring."
+
+
+def test_captions_left_in_the_text_are_not_picked() -> None:
+    text = ("The village school will reopen next week after the flood repairs are finished. "
+            "Pictured: The flooded playground of the village school in March. "
+            "Parents had raised money for new books and desks during the closure. "
+            "Teachers will hold an open morning for families on Saturday.")
+    summary = summarise(text, "en", max_words=60)
+    assert "Pictured" not in summary and "Teachers will hold" in summary
+    speech = "Mr Lee said: The bridge is safe and will stay open all winter."
+    assert summarise(speech, "en", max_words=60) == speech  # a quote after "said:" is not a caption
+    french = "Bilan : Les pompiers ont secouru douze personnes pendant la nuit."
+    assert summarise(french, "fr", max_words=60) == french
+
+
+def test_scroll_down_for_video_is_removed() -> None:
+    sentence = "The new bridge opened to traffic on Sunday morning after two years."
+    assert clean_sentences("Scroll down for video " + sentence, "en") == [sentence]
 
 
 STANDFIRST = ("Trois nouvelles lignes de tramway desserviront l'est lyonnais d'ici 2030, pour un "
