@@ -62,7 +62,7 @@ class CurateSection:
     max_items: int = 0  # most items with a summary; 0: no cap, the reading time decides
     in_brief_items: int = 6
     half_life_hours: float = 24.0  # a story's freshness halves in this time
-    cluster_threshold: float = 0.3
+    cluster_threshold: float = 0.2  # least mean similarity between two groups of one story
     max_per_source: int = 3
     summary_words: int = 60
     redundancy: float = 0.5

@@ -1,40 +1,57 @@
-"""Grouping stories about the same event: TF-IDF cosine over title and summary tokens."""
+"""Grouping stories about the same event: communities in the day's similarity graph.
+
+Each story is a unit TF-IDF vector of its headline (counted twice) and the opening of its
+summary (:mod:`newsletter.text.matching` words, rarity measured over the day). The groups are
+the partition that maximises, over all groups, the sum of cosine similarities inside the
+group minus ``threshold`` for every pair inside it (the Constant Potts Model of Traag, Van
+Dooren and Nesterov, 2011). Two groups are better as one exactly when the *mean* similarity
+between their stories exceeds ``threshold``, so a chain A~B~C does not pull A and C together
+as single-link grouping did, while a story that rephrases a whole group still joins it.
+
+The partition is searched with Louvain's method (Blondel et al., 2008): move one story at a
+time to the group it gains most by joining, then treat each group as one node and repeat.
+A group is kept as the sum of its stories' vectors, so the similarity of a story to a group is
+one sparse dot product over the words they share: no pair of stories is ever listed, and the
+cost grows with the number of (word, group) pairs, about linearly with the day's stories.
+"""
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 
 from ..models import Cluster, Story
 from ..text import tokens
+from ..text.matching import terms
+
+Vector = dict[str, float]
+
+_HEADLINE_WEIGHT = 2  # a headline word counts as two summary words
+_SUMMARY_TERMS = 60  # the opening of a summary says what it is about; the rest adds noise
+_LOOKAHEAD_DF = 16  # first pass: an unvisited story is a candidate through words this rare
+_MAX_SWEEPS = 32  # passes of local moves per level, at most
+_SETTLED = 200  # passes end once one moves at most 1 node in this many (under 200: none)
+_EPSILON = 1e-12
 
 
 def cluster_stories(stories: Sequence[Story], *, threshold: float, language: str) -> list[Cluster]:
     """Clusters of stories, each led by its best source for an issue in ``language``.
 
-    Copies of one story (same id, several feeds) always share a cluster; other stories
-    join a cluster when their similarity to any member reaches ``threshold``.
+    Copies of one story (same id, several feeds) are one node, so they always share a cluster.
+    Two groups are one when the mean cosine similarity between their stories exceeds
+    ``threshold``; above 1 nothing groups. Deterministic: clusters come in order of their
+    newest story, members led by :func:`_lead_key`.
     """
     by_id: dict[str, list[Story]] = {}
     for story in stories:
         by_id.setdefault(story.id, []).append(story)
     ids = sorted(by_id, key=lambda i: (-by_id[i][0].published.timestamp(), i))
-    vectors = tfidf_vectors({i: by_id[i][0] for i in ids})
-    groups: list[list[str]] = []
-    for story_id in ids:
-        best, best_sim = None, threshold
-        for group in groups:
-            sim = max(cosine(vectors[story_id], vectors[other]) for other in group)
-            if sim >= best_sim:
-                best, best_sim = group, sim
-        if best is None:
-            groups.append([story_id])
-        else:
-            best.append(story_id)
+    vectors = story_vectors([by_id[i][0] for i in ids])
     clusters = []
-    for group in groups:
-        members = sorted((s for i in group for s in by_id[i]),
+    for group in communities(vectors, threshold):
+        members = sorted((s for index in group for s in by_id[ids[index]]),
                          key=lambda s: _lead_key(s, language))
         clusters.append(Cluster(lead=members[0], others=tuple(members[1:])))
     return clusters
@@ -46,8 +63,165 @@ def _lead_key(story: Story, language: str) -> tuple[object, ...]:
             story.published.timestamp(), story.source.name, story.id)
 
 
+def story_vectors(stories: Sequence[Story]) -> list[Vector]:
+    """Unit TF-IDF vectors of the stories' headlines and summary openings, rarity over these stories.
+
+    Term frequency is damped (1 + ln count) and idf smoothed (1 + ln((n + 1) / (df + 1))), except
+    that a word found in every story weighs nothing: it tells none of them apart (feed boilerplate,
+    a headline template shared by the day's stories).
+    """
+    bags = [_bag(story) for story in stories]
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    n = len(bags)
+    vectors = []
+    for bag in bags:
+        vec = {t: (1.0 + math.log(c)) * (1.0 + math.log((n + 1) / (df[t] + 1)))
+               for t, c in sorted(bag.items()) if df[t] < n or n == 1}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vectors.append({t: v / norm for t, v in vec.items()})
+    return vectors
+
+
+def _bag(story: Story) -> Counter[str]:
+    bag = Counter(terms(story.summary, story.language)[:_SUMMARY_TERMS])
+    for term in terms(story.title, story.language):
+        bag[term] += _HEADLINE_WEIGHT
+    return bag
+
+
+def communities(vectors: Sequence[Vector], threshold: float) -> list[list[int]]:
+    """Groups of the indices of ``vectors`` (unit, sparse) maximising the Constant Potts Model.
+
+    Louvain: local moves of nodes, then each group becomes one node (the sum of its vectors),
+    until a level moves nothing. Groups come in order of their lowest index, each sorted.
+    """
+    nodes = [dict(v) for v in vectors]
+    sizes = [1] * len(nodes)
+    members = [[i] for i in range(len(nodes))]
+    first = True
+    while nodes:
+        labels = _local_moves(nodes, sizes, threshold, first=first)
+        first = False
+        order = list(dict.fromkeys(labels))  # groups in order of their first node
+        if len(order) == len(nodes):
+            break
+        index = {label: k for k, label in enumerate(order)}
+        merged: list[dict[str, float]] = [defaultdict(float) for _ in order]
+        merged_sizes = [0] * len(order)
+        merged_members: list[list[int]] = [[] for _ in order]
+        for node, label in enumerate(labels):
+            k = index[label]
+            for term, value in nodes[node].items():
+                merged[k][term] += value
+            merged_sizes[k] += sizes[node]
+            merged_members[k].extend(members[node])
+        nodes, sizes, members = [dict(m) for m in merged], merged_sizes, merged_members
+    return sorted((sorted(m) for m in members), key=lambda m: m[0])
+
+
+def _local_moves(nodes: list[Vector], sizes: list[int], threshold: float, *, first: bool) -> list[int]:
+    """Each node's group after moving nodes one at a time while one gains by moving.
+
+    Moving node i (``sizes[i]`` stories) into group g gains sim(i, g) - threshold * sizes[i] *
+    stories(g), where sim is the sum of cosines between their stories: the dot product of i's
+    vector with g's summed vector, read from ``sums`` (word -> group -> summed weight). On the
+    ``first`` level the nodes join ``sums`` as they are visited, and a node not yet visited is
+    offered only through a word shared by at most ``_LOOKAHEAD_DF`` stories (the visited ones
+    are always offered exactly): no pass looks at every pair of stories sharing a common word.
+    """
+    label = list(range(len(nodes)))
+    stories = list(sizes)  # per group
+    sums: dict[str, dict[int, float]] = defaultdict(dict)
+    self_sim = [_dot(v, v) for v in nodes]
+    rare = _rare_postings(nodes) if first else {}
+    if not first:
+        for i, vec in enumerate(nodes):
+            _add(vec, i, sums)
+    for sweep in range(_MAX_SWEEPS):
+        visiting = first and sweep == 0
+        moved = 0
+        for i, vec in enumerate(nodes):
+            own = label[i]
+            links = _links(vec, sums)
+            if visiting:  # groups still named after a node not visited yet lack that node's vector
+                for j in {*(g for g in links if g > i), *_later(i, vec, rare)}:
+                    links[j] = links.get(j, 0.0) + _dot(vec, nodes[j])
+            else:
+                links[own] = links.get(own, 0.0) - self_sim[i]
+            stories[own] -= sizes[i]
+            penalty = threshold * sizes[i]
+            best, best_gain = own, links.get(own, 0.0) - stories[own] * penalty
+            for group, sim in links.items():
+                gain = sim - stories[group] * penalty
+                if gain > best_gain + _EPSILON:  # only a real gain moves: the passes end
+                    best, best_gain = group, gain
+            stories[best] += sizes[i]
+            if not visiting and best != own:
+                _remove(vec, own, sums)
+            if visiting or best != own:
+                _add(vec, best, sums)
+            if best != own:
+                label[i] = best
+                moved += 1
+        if not visiting and moved <= len(nodes) // _SETTLED:
+            break
+    return label
+
+
+def _links(vec: Vector, sums: dict[str, dict[int, float]]) -> dict[int, float]:
+    """Summed similarity of ``vec`` to each group sharing one of its words."""
+    links: dict[int, float] = {}
+    get = links.get
+    for term, value in vec.items():
+        by_group = sums.get(term)
+        if by_group:
+            for group, total in by_group.items():
+                links[group] = get(group, 0.0) + value * total
+    return links
+
+
+def _add(vec: Vector, group: int, sums: dict[str, dict[int, float]]) -> None:
+    for term, value in vec.items():
+        by_group = sums[term]
+        by_group[group] = by_group.get(group, 0.0) + value
+
+
+def _remove(vec: Vector, group: int, sums: dict[str, dict[int, float]]) -> None:
+    for term, value in vec.items():
+        by_group = sums[term]
+        left = by_group[group] - value
+        if left > 1e-9:
+            by_group[group] = left
+        else:
+            del by_group[group]
+
+
+def _rare_postings(nodes: list[Vector]) -> dict[str, list[int]]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, vec in enumerate(nodes):
+        for term in vec:
+            postings[term].append(i)
+    return {t: p for t, p in postings.items() if len(p) <= _LOOKAHEAD_DF}
+
+
+def _later(i: int, vec: Vector, rare: dict[str, list[int]]) -> Iterator[int]:
+    """Nodes after ``i`` that share one of its rare words."""
+    for term in vec:
+        posting = rare.get(term)
+        if posting:
+            yield from posting[bisect_right(posting, i):]
+
+
+def _dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
 def tfidf_vectors(stories: dict[str, Story]) -> dict[str, dict[str, float]]:
-    """Unit TF-IDF vectors of each story's title (counted twice) and summary."""
+    """Unit TF-IDF vectors of each story's title (counted twice) and summary (ranking's redundancy test)."""
     bags = {
         i: Counter(tokens(f"{s.title} {s.title} {s.summary}", s.language))
         for i, s in stories.items()
@@ -65,6 +239,5 @@ def tfidf_vectors(stories: dict[str, Story]) -> dict[str, dict[str, float]]:
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    """The cosine of two unit vectors."""
+    return _dot(a, b)
