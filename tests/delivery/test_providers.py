@@ -256,9 +256,9 @@ def test_429_then_success_honours_retry_after(provider: str, fake: ProviderFake)
     assert len(fake.requests) == (4 if provider in ONE_PER_REQUEST else 2)
     before = sender.default_rps or 2.0  # no pace at first: a 429 starts one at 1/s
     assert sender.bucket.rate == pytest.approx(before / 2)
-    if provider in IDEMPOTENT:
+    if provider in IDEMPOTENT:  # the retry carries the first request's key
         keys = fake.idempotency_keys()
-        assert keys[0] is not None and keys[0] == keys[1]
+        assert keys[0] is not None and keys.count(keys[0]) == 2
 
 
 def test_500_is_retried_then_deferred(provider: str, fake: ProviderFake) -> None:
@@ -296,7 +296,11 @@ def test_401_stops_the_run_with_the_earlier_batches_results(provider: str,
         make(provider, fake.url).send_batch(batch)
     assert provider in caught.value.message and "401" in caught.value.message
     done = caught.value.results
-    assert [r.subscriber_id for r in done] == [m.subscriber_id for m in batch[:batch_limit(provider)]]
+    if provider in ("brevo", "mailgun"):  # requests in flight at once: either may be refused
+        assert len({r.subscriber_id for r in done}) == batch_limit(provider)
+    else:
+        assert [r.subscriber_id for r in done] == [m.subscriber_id
+                                                   for m in batch[:batch_limit(provider)]]
     assert statuses(done) == [DeliveryStatus.SENT] * batch_limit(provider)
 
 
