@@ -90,10 +90,13 @@ def test_a_story_stored_whole_is_skipped_and_named_in_the_report(tmp_path: Path)
     start, end = issue_window(config, DEMO_DATE)
     when = end.replace(hour=0, minute=0)
     source = SourceRef("Le Quotidien", "https://q.example/", "https://q.example/rss")
+    # Two different events (the same summary twice would rightly be grouped as one story).
     good = [Story(id=f"g{i}", url=f"https://q.example/{i}", title=title, language="fr",
-                  summary="Le port de Casablanca rouvre après deux jours de fermeture.",
-                  published=when, source=source)
-            for i, title in enumerate(["Le port rouvre", "Grève des dockers levée"])]
+                  summary=summary, published=when, source=source)
+            for i, (title, summary) in enumerate([
+                ("Le port rouvre", "Le port de Casablanca rouvre après deux jours de fermeture."),
+                ("Grève des dockers levée", "Les syndicats de dockers d'Agadir ont signé un "
+                                            "accord salarial avec la direction mercredi.")])]
     hostile = Story(id="h", url=HOSTILE_URL, title="Alerte " * 14_000, summary="Du vent.",
                     published=when, source=source, language="fr")
     store.add_stories([hostile, *good], datetime.now(UTC))
