@@ -124,7 +124,11 @@ def test_a_missed_run_within_the_grace_time_runs_once(tmp_path: Path) -> None:
 
 
 def test_a_run_missed_beyond_the_grace_time_is_skipped_and_reported(tmp_path: Path) -> None:
-    config = paris_config(tmp_path, misfire_grace_seconds=3600)
+    # The cut-off 12 hours away: its last real fire time is never within the grace hour
+    # (at 06:00 Paris, a run between 06:00 and 07:00 saw the day's own cut-off as due).
+    cutoff = (datetime.now(PARIS) + timedelta(hours=12)).strftime("%H:00")
+    send_at = (datetime.now(PARIS) + timedelta(hours=13)).strftime("%H:15")
+    config = paris_config(tmp_path, misfire_grace_seconds=3600, cutoff=cutoff, send_at=send_at)
     down = start_scheduler(config, echo=lambda _m: None, paused=True)
     down.modify_job("build", next_run_time=datetime.now(UTC) - timedelta(hours=2))
     down.shutdown()
