@@ -467,6 +467,8 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
         report.entries_skipped = collected.skipped_entries
         report.stories_new = collected.new_stories
         report.articles = collected.articles
+        if collected.articles.get("error"):
+            report.notes.append(f"article pages: {collected.articles['error']}")
         report.notes += [f"{url}: {warning}" for url, warning in collected.warnings]
         status = store.issue_status(issue_date, config.newsletter.language)
         hold = editors_hold(store, issue_date) if status == "draft" else None

@@ -49,6 +49,8 @@ def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool)
             a = result.articles
             click.echo(f"article pages: {a['fetched']} fetched, {a['extracted']} extracted, "
                        f"{a['refused']} refused (robots.txt), {a['failed']} failed")
+            if a.get("error"):
+                click.echo(f"  ERROR {a['error']} (hint: {a['hint']})")
         for url, reason in result.failed:
             click.echo(f"  FAILED {url}: {reason}")
     sys.exit(1 if result.failed else 0)

@@ -111,6 +111,8 @@ def print_report(report: RunReport, config: Config) -> None:
         a = report.articles
         echo(f"articles: {a['fetched']} pages fetched, {a['extracted']} full texts used, "
              f"{a['refused']} refused by robots.txt, {a['failed']} failed")
+        if a.get("error"):
+            echo(f"  ERROR {a['error']} (hint: {a['hint']})")
     echo(f"items:   {report.items_chosen} chosen + {report.in_brief} in brief · reading time "
          f"{report.reading_minutes} min · HTML {report.html_bytes // 1024} KB")
     verb = "written" if config.delivery.sender == "outbox" else "sent"

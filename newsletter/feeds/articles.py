@@ -107,6 +107,8 @@ def extract_article(html: bytes | str, *, url: str, language: str | None, standf
     options = options or ExtractOptions()
     try:
         raw = _trafilatura_text(html, url, options)
+    except ExtractorUnavailable:
+        raise
     except Exception as exc:  # noqa: BLE001 - a parser crash on one page is that page's verdict
         return ArticleText("", "empty", 0, f"extractor error ({_short(exc)})")
     text = _clean_paragraphs(raw)
@@ -115,10 +117,20 @@ def extract_article(html: bytes | str, *, url: str, language: str | None, standf
     return ArticleText(text, verdict[0], words, verdict[1])
 
 
-def _trafilatura_text(html: bytes | str, url: str, options: ExtractOptions) -> str:
-    import trafilatura  # lazily: ~0.3 s of imports, only when a page is extracted
+class ExtractorUnavailable(FeedError):
+    """trafilatura cannot be imported: the installation is broken, not the page."""
 
-    result = trafilatura.extract(
+
+def _trafilatura_text(html: bytes | str, url: str, options: ExtractOptions) -> str:
+    try:
+        import trafilatura  # lazily: ~0.3 s of imports, only when a page is extracted
+
+        extract = trafilatura.extract
+    except (ImportError, AttributeError) as exc:  # AttributeError: a half-imported module
+        raise ExtractorUnavailable("article pages", f"the article extractor cannot be loaded: "
+                                   f"{_short(exc)}") from exc
+
+    result = extract(
         html, url=url, output_format="txt", include_comments=False, include_images=False,
         include_links=False, include_formatting=False, include_tables=options.include_tables,
         favor_precision=options.favor_precision, favor_recall=options.favor_recall,
@@ -407,6 +419,8 @@ class ArticleFetcher:
             return None
         try:
             return self.article(request, attempts=attempts, deadline=deadline)
+        except ExtractorUnavailable:
+            raise  # nothing to record: the page is not at fault (see collect._full_texts)
         except Exception as exc:  # noqa: BLE001 - a bug on one page must not lose the others
             record = ArticleRecord(canonical_url(request.url), "failed", reason=f"internal error: {exc!r}",
                                    attempts=attempts, feed_url=request.feed_url,

@@ -24,7 +24,14 @@ import requests
 from ..errors import FeedError, FeedGone
 from ..models import FeedSource, Story
 from ..store import FeedResult, FeedState, Store
-from .articles import ArticleFetcher, ArticleFetchSettings, ArticleRequest, needs_fetch, wants_full_text
+from .articles import (
+    ArticleFetcher,
+    ArticleFetchSettings,
+    ArticleRequest,
+    ExtractorUnavailable,
+    needs_fetch,
+    wants_full_text,
+)
 from .fetch import FetchSettings, HostLimiter, fetch_feed, make_session
 from .parse import FeedStories, stories_from_body
 
@@ -298,6 +305,10 @@ def _full_texts(store: Store, seen: list[tuple[FeedSource, Story]], session: req
              known[url].attempts + 1 if url in known else 1)
             for url, (feed, story) in wanted.items() if needs_fetch(known.get(url))]
     fetcher = ArticleFetcher(session, settings.articles, limiter=limiter)
-    records = fetcher.articles(jobs, workers=settings.article_workers, deadline=deadline)
+    try:
+        records = fetcher.articles(jobs, workers=settings.article_workers, deadline=deadline)
+    except ExtractorUnavailable as exc:  # a broken install: say so, record no page as empty
+        return {**fetcher.counters.as_dict(), "error": f"{exc.reason}; the feeds' texts are used",
+                "hint": "pip install --force-reinstall 'newsletter' (trafilatura and lxml_html_clean)"}
     store.save_article_records(records, now)
     return fetcher.counters.as_dict()

@@ -154,3 +154,19 @@ def test_feeds_check_and_collect_json_report_the_pages(tmp_path: Path, site: Sit
     checked = runner.invoke(main, ["feeds", "check", "--config", str(path)])
     assert "full text: 1 of 3 pages (33 %); not used: failed 1, paywall 1" in checked.output
     assert config.feeds[0].full_text == "auto"
+
+
+def test_a_broken_extractor_install_is_reported_and_caches_nothing(
+        tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    config = _config(tmp_path, site)
+    store = Store.open(config.database_url)
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "trafilatura", None)  # as when a dependency is missing
+        broken = pipeline.collect_stage(config, store, issue_date=DEMO_DATE)
+    assert "the article extractor cannot be loaded" in broken.articles["error"]
+    base = f"http://127.0.0.1:{site.server_address[1]}"
+    assert store.article_records([f"{base}/ok", f"{base}/paid"]) == {}  # nothing cached as empty
+    fixed = pipeline.collect_stage(config, store, issue_date=DEMO_DATE)  # the install repaired
+    assert fixed.articles["extracted"] == 1 and "error" not in fixed.articles
