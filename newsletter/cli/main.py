@@ -17,6 +17,7 @@ from ..errors import NewsletterError
 # command name -> (module of newsletter.cli, attribute): the one place commands are registered.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("run", "demo"),
+    "init": ("init", "init"),
     "run": ("run", "run_command"),
     "collect": ("issue", "collect"),
     "build": ("issue", "build"),
