@@ -47,6 +47,7 @@ from .models import (
 from .ops.alerts import after_run, alert_unknown
 from .ops.localtime import delivery_hold
 from .ops.locks import LockBusy, _Either, held_lock
+from .people import mailbox as people_mailbox
 from .store import Store
 from .text import bound
 from .tokens import PREFERENCES, UNSUBSCRIBE, Tokens
@@ -292,8 +293,11 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
     def unsubscribe_url(subscriber: Subscriber) -> str:
         return f"{base}/unsubscribe/{token(subscriber.id)}"
 
+    # The mailto only when its mailbox is read (`unsubscribes process`): https only otherwise.
+    mailbox = config.delivery.unsubscribe_mailbox
+
     def unsubscribe_mailto(subscriber: Subscriber) -> str:
-        return f"mailto:unsubscribe@{domain}?subject=unsubscribe-{token(subscriber.id)}"
+        return people_mailbox.unsubscribe_mailto(mailbox, token(subscriber.id))
 
     def preferences_url(subscriber: Subscriber) -> str:
         return f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id, at=minted)}"
@@ -304,7 +308,8 @@ def message_factory(config: Config, issue: RenderedIssue, *, subject_prefix: str
                                  config.path(config.dkim.key_path))
     return MessageFactory(issue, sender_address=config.newsletter.sender_address,
                           list_name=config.newsletter.name, domain=domain,
-                          unsubscribe_url=unsubscribe_url, unsubscribe_mailto=unsubscribe_mailto,
+                          unsubscribe_url=unsubscribe_url,
+                          unsubscribe_mailto=unsubscribe_mailto if mailbox else None,
                           preferences_url=preferences_url, signer=signer,
                           subject_prefix=subject_prefix)
 

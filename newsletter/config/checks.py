@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .model import Config
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Written raw into List-Unsubscribe's <mailto:…>: ASCII, no character a URI or header must escape.
+_MAILBOX = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\Z")
 MAX_ZONE_NAME = 64  # the longest IANA names have ~32 characters; the store keeps 64
 
 
@@ -80,6 +82,10 @@ def _check_values(c: Config) -> None:
         raise bad("[workers] lease_seconds", f"must be positive, got {c.workers.lease_seconds}")
     if c.delivery.retries < 0 or c.delivery.retry_backoff < 0 or c.delivery.send_window_hours < 0:
         raise bad("[delivery] retries, retry_backoff and send_window_hours", "must not be negative")
+    mailbox = c.delivery.unsubscribe_mailbox
+    if mailbox and not _MAILBOX.match(mailbox):
+        raise bad("[delivery] unsubscribe_mailbox", "must be a plain address like "
+                                                    f"'unsubscribe@news.example.org': {mailbox[:100]!r}")
     if c.render.inliner not in ("premailer", "css-inline"):
         raise bad("[render] inliner", f"must be premailer or css-inline, got {c.render.inliner!r}")
     if not 20_000 <= c.render.max_html_bytes <= 100_000:

@@ -103,6 +103,8 @@ class DeliverySection:
     retries: int = 2  # more passes over deferred deliveries (4xx, 429) within one run
     retry_backoff: float = 30.0  # seconds before the first extra pass; doubles
     send_window_hours: float = 3.0  # after send_at + this, an issue is stale (0: no limit)
+    # The mailbox of List-Unsubscribe's mailto (read by `unsubscribes process`); "": https only.
+    unsubscribe_mailbox: str = ""
 
 
 @dataclass(frozen=True)
