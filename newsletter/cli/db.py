@@ -8,19 +8,16 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from alembic.util import CommandError
-from sqlalchemy.exc import SQLAlchemyError
 
-from .. import pipeline
 from ..config import Config
 from ..errors import StoreError
-from ..ops import workers
-from ..store import Store, migrate
-from ..store.engine import safe_url
 from .options import config_option, json_option, open_store, progress_bar, stop_on_sigterm
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 @click.group()
@@ -31,6 +28,12 @@ def db() -> None:
 @contextlib.contextmanager
 def _unchecked_store(config: Config) -> Iterator[Store]:
     """The store without the schema check (these commands are the ones that migrate)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..store import Store
+    from ..store.engine import safe_url
+
     store = Store.open(config.database_url, migrate=False)
     try:
         yield store
@@ -46,6 +49,9 @@ def _unchecked_store(config: Config) -> Iterator[Store]:
 @json_option
 def db_upgrade(config: Config, as_json: bool) -> None:
     """Apply the schema migrations the database lacks (run once per release, before workers)."""
+    from ..store import migrate
+    from ..store.engine import safe_url
+
     with _unchecked_store(config) as store:
         before, after = migrate.upgrade(store.engine)
     if as_json:
@@ -63,6 +69,9 @@ def db_upgrade(config: Config, as_json: bool) -> None:
 @json_option
 def db_current(config: Config, as_json: bool) -> None:
     """The database's schema revision, and the newest this program knows."""
+    from ..store import migrate
+    from ..store.engine import safe_url
+
     with _unchecked_store(config) as store:
         at = migrate.current(store.engine)
     if as_json:
@@ -76,6 +85,8 @@ def db_current(config: Config, as_json: bool) -> None:
 @config_option
 def db_check(config: Config) -> None:
     """Exit 1 unless the database is at the newest revision and matches the code's tables."""
+    from ..store import migrate
+
     with _unchecked_store(config) as store:
         at = migrate.current(store.engine)
         diffs = migrate.differences(store.engine) if at == migrate.head() else []
@@ -94,6 +105,9 @@ def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
                  resend_failed: bool, quiet: bool, as_json: bool,
                  resend_unknown: bool = False) -> None:
     """`send --prepare` and/or `send --worker`; exits with the send command's codes."""
+    from .. import pipeline
+    from ..ops import workers
+
     store = open_store(config)
     if not worker:
         added = workers.prepare_stage(config, store, issue_date)

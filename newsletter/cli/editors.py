@@ -8,9 +8,7 @@ from datetime import date
 
 import click
 
-from .. import pipeline
 from ..config import Config
-from ..desk.accounts import AccountError, add_editor, check_username, hash_password
 from .options import config_option, date_option, issue_day, json_option, open_store
 
 
@@ -33,6 +31,9 @@ def editors() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def editors_add(config: Config, username: str, email: str, password_stdin: bool) -> None:
     """Create an editor account (the password is asked twice, or read from stdin)."""
+    from .. import pipeline
+    from ..desk.accounts import add_editor
+
     name = add_editor(open_store(config), username, _password(password_stdin), email,
                       pipeline.utc_now())
     click.echo(f"added editor {name}" + (f" <{email}>" if email else ""))
@@ -44,6 +45,8 @@ def editors_add(config: Config, username: str, email: str, password_stdin: bool)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def editors_passwd(config: Config, username: str, password_stdin: bool) -> None:
     """Set a new password (the editor's sessions end)."""
+    from ..desk.accounts import AccountError, check_username, hash_password
+
     name = check_username(username)
     if not open_store(config).set_editor_password(name, hash_password(_password(password_stdin))):
         raise AccountError(f"no editor called {name!r}", hint="newsletter editors list")
@@ -70,6 +73,8 @@ def editors_list(config: Config, as_json: bool) -> None:
 @click.argument("username")
 def editors_remove(config: Config, username: str) -> None:
     """Delete an editor account and end its sessions (its edits stay in the log)."""
+    from ..desk.accounts import AccountError
+
     name = username.strip().lower()
     if not open_store(config).remove_editor(name):
         raise AccountError(f"no editor called {name!r}", hint="newsletter editors list")
@@ -83,6 +88,9 @@ def editors_remove(config: Config, username: str) -> None:
 @click.option("--language", default=None, help="The edition (default: every stored edition).")
 def approve(config: Config, issue_date: date | None, username: str, language: str | None) -> None:
     """Approve the stored issue as it stands (for [editor] require_approval)."""
+    from .. import pipeline
+    from ..desk.accounts import AccountError, check_username
+
     store = open_store(config)
     day = issue_day(config, issue_date)
     name = check_username(username)

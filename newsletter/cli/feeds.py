@@ -10,7 +10,6 @@ from typing import Any, cast
 
 import click
 
-from .. import pipeline
 from ..config import Config
 from ..feeds.opml import import_opml, opml_path, write_opml
 from .options import (
@@ -31,6 +30,8 @@ def feeds() -> None:
 def feeds_check(config: Config, as_json: bool) -> None:
     """Each feed's last success, last error, failures in a row, items seen, and how many of
     its article pages gave their full text (and why the others did not)."""
+    from .. import pipeline
+
     store = open_store(config)
     states = {s.url: s for s in store.feed_states()}
     pages = store.article_stats()
@@ -111,6 +112,8 @@ def feeds_import_opml(config: Config, file: Path) -> None:
               help="File to write (default: standard output).")
 def feeds_export_opml(config: Config, out: Path | None) -> None:
     """Every feed (config and OPML file) as OPML."""
+    from .. import pipeline
+
     text = write_opml(pipeline.all_feeds(config), config.newsletter.name)
     if out:
         out.write_text(text, encoding="utf-8")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from .. import pipeline
 from ..config import Config
 from .options import (
     config_option,
@@ -31,6 +30,8 @@ from .options import (
 @json_option
 def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool) -> None:
     """Fetch every feed into the store."""
+    from .. import pipeline
+
     with progress_bar("collecting", len(pipeline.all_feeds(config)), quiet or as_json) as bar:
         result = pipeline.collect_stage(config, open_store(config),
                                         issue_date=issue_day(config, issue_date), progress=bar)
@@ -63,6 +64,8 @@ def collect(config: Config, issue_date: date | None, quiet: bool, as_json: bool)
               help="Rebuild even an issue editors changed or approved (their work is lost).")
 def build(config: Config, issue_date: date | None, discard_edits: bool) -> None:
     """Build and store the issue from the stories already collected."""
+    from .. import pipeline
+
     notes: list[str] = []
     briefing, issue = pipeline.build_stage(config, open_store(config), issue_day(config, issue_date),
                                            notes=notes, discard_edits=discard_edits)
@@ -95,6 +98,8 @@ def send(config: Config, issue_date: date | None, force: bool, resend_failed: bo
 
     Exit code 1 when some deliveries failed, wait for a retry or are unknown (alerted).
     """
+    from .. import pipeline
+
     if worker or prepare:
         from .db import send_workers
 
@@ -136,6 +141,7 @@ def send(config: Config, issue_date: date | None, force: bool, resend_failed: bo
 @click.option("--limit", default=30, show_default=True)
 def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> None:
     """The ranked candidates of an issue, in the order the briefing takes them."""
+    from .. import pipeline
     from ..curate.briefing import briefing_from_ranked
     from ..curate.explain import issue_order
 
@@ -184,6 +190,8 @@ def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> 
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a browser.")
 def preview(config: Config, issue_date: date | None, out: Path | None, open_browser: bool) -> None:
     """Write the stored issue's HTML and text and print their paths."""
+    from .. import pipeline
+
     paths = pipeline.write_preview(config, open_store(config), issue_day(config, issue_date),
                                    out or config.path("var/preview"))
     for path in paths:
@@ -210,4 +218,6 @@ def archive(config: Config, out: Path) -> None:
 @click.option("--to", "address", required=True, help="Address to send the test to.")
 def send_test(config: Config, issue_date: date | None, address: str) -> None:
     """Send the stored issue to one address, [TEST] in the subject, outside the ledger."""
+    from .. import pipeline
+
     click.echo(pipeline.send_test(config, open_store(config), issue_day(config, issue_date), address))

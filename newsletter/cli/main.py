@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ..errors import NewsletterError
+from .options import CONFIG_HELP, CONFIG_META
 
 # command name -> (module of newsletter.cli, attribute): the one place commands are registered.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -29,7 +30,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "editors": ("editors", "editors"),
     "feeds": ("feeds", "feeds"),
     "subscribers": ("subscribers", "subscribers"),
-    "unsubscribes": ("unsubscribes", "unsubscribes"),
     "db": ("db", "db"),
     "schedule": ("ops", "schedule"),
     "send-due": ("ops", "send_due"),
@@ -81,5 +81,10 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsletter")
-def main() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
+              help=CONFIG_HELP + " Also accepted after the command.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
     """newsletter: the essentials of the day's news in one short morning email."""
+    # Kept for the command's own --config option (options.config_option), which reads it.
+    ctx.meta[CONFIG_META] = config_path

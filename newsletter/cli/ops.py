@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from .. import pipeline
 from ..config import Config
 from .options import (
     config_option,
@@ -43,6 +42,7 @@ def serve(config: Config, host: str | None, port: int | None) -> None:
 @json_option
 def status(config: Config, as_json: bool) -> None:
     """Last runs, next runs, failing feeds, the current issue's deliveries, the send lock."""
+    from .. import pipeline
     from ..ops.status import gather, render
 
     data = gather(config, open_store(config), pipeline.utc_now())

@@ -39,16 +39,30 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     return day
 
 
+CONFIG_META = "newsletter.config_path"  # the group's --config (before the command), in ctx.meta
+CONFIG_HELP = "Config file (default: $NEWSLETTER_CONFIG, then ./newsletter.toml)."
+
+
+def given_config_path(config_path: str | None) -> str | None:
+    """The --config given after the command, or before it (on the group); both: must agree."""
+    before = click.get_current_context().meta.get(CONFIG_META)
+    if before and config_path and before != config_path:
+        raise click.UsageError(f"--config given twice ({before} before the command, "
+                               f"{config_path} after it): give it once")
+    return config_path or before
+
+
 def config_option(func: F) -> F:
-    """--config PATH (default $NEWSLETTER_CONFIG, then ./newsletter.toml)."""
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                  help="Config file (default: $NEWSLETTER_CONFIG, then ./newsletter.toml).")
+    """--config PATH, before or after the command (default $NEWSLETTER_CONFIG, then
+    ./newsletter.toml)."""
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
+                  help=CONFIG_HELP)
     @functools.wraps(func)
     def wrapper(*args: Any, config_path: str | None, **kwargs: Any) -> Any:
         from ..config import find_config_path, load_config
         from ..ops.logs import configure_logging
 
-        config = load_config(find_config_path(config_path))
+        config = load_config(find_config_path(given_config_path(config_path)))
         configure_logging(config)
         return func(*args, config=config, **kwargs)
     return wrapper  # type: ignore[return-value]

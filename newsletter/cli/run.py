@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from .. import pipeline
 from ..config import LANGUAGES, Config
 from .options import (
     config_option,
@@ -60,6 +59,8 @@ def demo(out: Path, issue_date: date | None, language: str, as_json: bool) -> No
 def run_command(config: Config, issue_date: date | None, dry_run: bool, force: bool,
                 quiet: bool, as_json: bool) -> None:
     """Collect, build and send the day's issue; safe to run twice."""
+    from .. import pipeline
+
     store = open_store(config)
     with progress_bar("collecting", len(pipeline.all_feeds(config)), quiet or as_json) as bar:
         report = pipeline.run(config, store, issue_day(config, issue_date), dry_run=dry_run,

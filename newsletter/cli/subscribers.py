@@ -9,11 +9,8 @@ from pathlib import Path
 
 import click
 
-from .. import pipeline
 from ..config import LANGUAGES, Config
 from ..models import normalise_email
-from ..people.lists import export_rows, forget, import_csv, write_export
-from ..people.signup import purge_pending
 from .options import (
     config_option,
     json_option,
@@ -32,6 +29,9 @@ def subscribers() -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
     """Import a CSV file (format: subscribers/README.md)."""
+    from .. import pipeline
+    from ..people.lists import import_csv
+
     report = import_csv(open_store(config), file, now=pipeline.utc_now(), dry_run=dry_run,
                         secret=config.secret())
     prefix = "would add" if dry_run else "added"
@@ -70,6 +70,8 @@ def subscribers_list(config: Config, status: str | None, as_json: bool) -> None:
 @click.option("--language", type=click.Choice(LANGUAGES), default=None)
 def subscribers_add(config: Config, address: str, name: str, language: str | None) -> None:
     """Add one subscriber (consent source: cli)."""
+    from .. import pipeline
+
     store = open_store(config)
     email = normalise_email(address)
     status = store.subscriber_status(email)
@@ -91,6 +93,8 @@ def subscribers_add(config: Config, address: str, name: str, language: str | Non
               help="File to write (default: standard output).")
 def subscribers_export(config: Config, kind: str, status: str | None, out: Path | None) -> None:
     """Export subscribers with their preferences and consent records."""
+    from ..people.lists import export_rows, write_export
+
     text = write_export(export_rows(open_store(config), status), kind)
     if out:
         out.write_text(text, encoding="utf-8")
@@ -104,6 +108,9 @@ def subscribers_export(config: Config, kind: str, status: str | None, out: Path 
 @click.argument("address")
 def subscribers_forget(config: Config, address: str) -> None:
     """Erase a subscriber's personal data; a keyed hash keeps the address from coming back."""
+    from .. import pipeline
+    from ..people.lists import forget
+
     if not forget(open_store(config), config.secret(), address, pipeline.utc_now()):
         click.echo(f"{address} is not on the list", err=True)
         sys.exit(1)
@@ -115,6 +122,8 @@ def subscribers_forget(config: Config, address: str) -> None:
 @click.argument("address")
 def subscribers_remove(config: Config, address: str) -> None:
     """Unsubscribe one address (it will not be re-imported)."""
+    from .. import pipeline
+
     store = open_store(config)
     email = normalise_email(address)
     subscriber = store.find_subscriber(email)
@@ -133,6 +142,9 @@ def subscribers_remove(config: Config, address: str) -> None:
 @json_option
 def subscribers_purge_pending(config: Config, days: int | None, as_json: bool) -> None:
     """Delete sign-ups never confirmed (the form also does it at each sign-up)."""
+    from .. import pipeline
+    from ..people.signup import purge_pending
+
     days = config.signup.pending_days if days is None else days
     if days * 24 < config.signup.confirm_hours:
         raise click.BadParameter(
