@@ -15,5 +15,14 @@ def resource_dir(name: str) -> Path:
     raise FileNotFoundError(f"bundled folder {name!r} not found next to {_PACKAGE}")
 
 
+def config_example() -> Path:
+    """``config.example.toml``: every key with its default, the model of a new newsletter.toml."""
+    for candidate in (_PACKAGE / "_bundled" / "config.example.toml",
+                      _PACKAGE.parent / "config.example.toml"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"bundled config.example.toml not found next to {_PACKAGE}")
+
+
 def demo_feeds_dir() -> Path:
     return _PACKAGE / "demo" / "feeds"

@@ -18,6 +18,7 @@ from .options import CONFIG_HELP, CONFIG_META
 # command name -> (module of newsletter.cli, attribute): the one place commands are registered.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("run", "demo"),
+    "init": ("init", "init"),
     "run": ("run", "run_command"),
     "collect": ("issue", "collect"),
     "build": ("issue", "build"),
@@ -30,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "editors": ("editors", "editors"),
     "feeds": ("feeds", "feeds"),
     "subscribers": ("subscribers", "subscribers"),
+    "unsubscribes": ("unsubscribes", "unsubscribes"),
     "db": ("db", "db"),
     "schedule": ("ops", "schedule"),
     "send-due": ("ops", "send_due"),
