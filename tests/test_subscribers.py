@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from newsletter.cli import main
@@ -45,14 +46,14 @@ def test_export_has_preferences_and_consent(tmp_path: Path) -> None:
 def test_forget_erases_and_blocks_reimport(tmp_path: Path) -> None:
     cfg = config(tmp_path)
     cli("subscribers", "import", str(SAMPLE), "--config", cfg)
-    code, out = cli("subscribers", "forget", "Julien.Morel@example.org", "--config", cfg)
+    code, out = cli("subscribers", "forget", "Julien.Morel@example.org", "--yes", "--config", cfg)
     assert code == 0
     code, out = cli("subscribers", "export", "--format", "json", "--config", cfg)
     assert "julien" not in out.lower() and "Morel" not in out
     assert any(r["status"] == "forgotten" for r in json.loads(out))
     code, out = cli("subscribers", "import", str(SAMPLE), "--config", cfg)
     assert "added 0" in out and "julien.morel@example.org: forgotten" in out
-    code, out = cli("subscribers", "forget", "nobody@example.org", "--config", cfg)
+    code, out = cli("subscribers", "forget", "nobody@example.org", "--yes", "--config", cfg)
     assert code == 1
 
 
@@ -185,3 +186,202 @@ def test_import_says_why_an_address_is_suppressed(tmp_path: Path) -> None:
     assert "refused angry@example.org: they reported the newsletter as spam" in out
     assert "refused erased@example.org: forgotten at their request" in out
     assert "dead@example.org: forgotten" not in out and "angry@example.org: forgotten" not in out
+
+
+EXPORTS = Path(__file__).parent / "people" / "exports"
+
+
+def listed(cfg: str) -> dict[str, dict[str, str]]:
+    code, out = cli("subscribers", "export", "--format", "json", "--config", cfg)
+    return {r["email"]: r for r in json.loads(out)}
+
+
+def test_our_csv_export_imports_unchanged_into_a_fresh_store(tmp_path: Path) -> None:
+    """Round trip: export, import into a new store: the same people, sections, languages,
+    statuses and consent records (the store gives them new ids and dates of its own)."""
+    cfg = config(tmp_path)
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    store.add_subscriber("a@example.org", name="=Ali, \"A\"", language="ar",
+                         sections="Politique,Économie", timezone="Africa/Casablanca",
+                         consent_source="form", consent_at=now, now=now,
+                         consent_ip="192.0.2.1", consent_user_agent="Mozilla/5.0 (X11)",
+                         consent_text_version="v3")
+    store.add_subscriber("b@example.org", name="Bea", language="en", consent_source="cli", now=now)
+    store.add_subscriber("gone@example.org", consent_source="import", now=now)
+    store.add_subscriber("forget.me@example.org", consent_source="cli", now=now)
+    cli("subscribers", "remove", "gone@example.org", "--config", cfg)
+    cli("subscribers", "forget", "forget.me@example.org", "--yes", "--config", cfg)
+    before = listed(cfg)
+    exported = tmp_path / "export.csv"
+    assert cli("subscribers", "export", "--out", str(exported), "--config", cfg)[0] == 0
+
+    again = tmp_path / "again"
+    again.mkdir()
+    cfg2 = config(again)
+    result = run("subscribers", "import", str(exported), "--config", cfg2)
+    assert_no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "added 2, added as not active 1," in result.output
+    assert "skipped 1" in result.output and ":5: skipped: forgotten" in result.output
+    after = listed(cfg2)
+    kept = ("email", "name", "language", "sections", "timezone", "status", "consent_source",
+            "consent_at", "consent_ip", "consent_user_agent", "consent_text_version")
+    assert set(after) == set(before) - {e for e in before if e.startswith("forgotten-")}
+    for email, row in after.items():
+        assert {k: row[k] for k in kept} == {k: before[email][k] for k in kept}, email
+    assert after["a@example.org"]["sections"] == "Politique,Économie"
+    assert after["gone@example.org"]["status"] == "unsubscribed"
+
+
+def test_sections_read_with_semicolons_or_commas(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    path = tmp_path / "list.csv"
+    path.write_text('email,sections\na@example.org,Politique;Sport\nb@example.org,"Sport, Culture"\n',
+                    encoding="utf-8")
+    assert cli("subscribers", "import", str(path), "--config", cfg)[0] == 0
+    rows = listed(cfg)
+    assert rows["a@example.org"]["sections"] == "Politique,Sport"
+    assert rows["b@example.org"]["sections"] == "Sport,Culture"
+
+
+# (file, tool, {email: status or None when not imported}, line numbers reported, consent)
+TOOLS = [
+    ("mailchimp_subscribed.csv", "Mailchimp",
+     {"salma.idrissi@example.org": "active", "tom.lefevre@example.net": "active"},
+     {":4: skipped: no opt-in time", ":5: invalid email address 'not-an-address'"},
+     ("salma.idrissi@example.org", "2025-03-02 09:12:40", "192.0.2.10", "Salma Idrissi")),
+    ("mailchimp_unsubscribed.csv", "Mailchimp", {"gone.reader@example.org": "unsubscribed"},
+     set(), ("gone.reader@example.org", "2024-01-05 08:01:00", None, "Gone Reader")),
+    ("mailchimp_cleaned.csv", "Mailchimp", {"dead.box@example.org": "bounced"}, set(), None),
+    ("substack_email_list.csv", "Substack",
+     {"nadia.amrani@example.org": "active", "paid.reader@example.com": "active",
+      "muted.reader@example.net": "unsubscribed"}, set(),
+     ("nadia.amrani@example.org", "2024-09-14 07:31:02.113000", None, "")),
+    ("buttondown.csv", "Buttondown",
+     {"karim.bennani@example.org": "active", "left.buttondown@example.org": "unsubscribed"},
+     {":4: skipped: unactivated"}, ("karim.bennani@example.org", "2025-01-20 11:00:00", None, "")),
+    ("listmonk.csv", "listmonk",
+     {"ines.haddad@example.org": "active", "blocked.reader@example.net": "unsubscribed"}, set(),
+     ("ines.haddad@example.org", "2025-03-03 09:00:00.123000", None, "Inès Haddad")),
+    ("ghost_members.csv", "Ghost",
+     {"youssef.alami@example.org": "active", "quiet.member@example.org": "unsubscribed"}, set(),
+     ("youssef.alami@example.org", "2025-05-05 05:05:05", None, "Youssef Alami")),
+    ("brevo_contacts.csv", "Brevo",
+     {"leila.tazi@example.org": "active", "hamza.berrada@example.net": "active"}, set(),
+     ("leila.tazi@example.org", "2025-02-14 08:30:00", None, "Leïla Tazi")),
+]
+
+
+@pytest.mark.parametrize(("name", "tool", "statuses", "lines", "consent"), TOOLS,
+                         ids=[t[0] for t in TOOLS])
+def test_other_tools_exports_are_recognised_and_leavers_stay_out(
+        tmp_path: Path, name: str, tool: str, statuses: dict[str, str], lines: set[str],
+        consent: tuple[str, str, str | None, str] | None) -> None:
+    cfg = config(tmp_path)
+    path = EXPORTS / name
+    result = run("subscribers", "import", str(path), "--config", cfg)
+    assert_no_traceback(result)
+    assert f"read as a {tool} export" in result.output
+    assert result.exit_code == (1 if any("skipped" not in x for x in lines) else 0), result.output
+    for fragment in lines:
+        assert f"{path}{fragment}" in result.output
+    rows = listed(cfg)
+    assert {e: r["status"] for e, r in rows.items()} == statuses
+    # nobody who left the other tool is sent to
+    code, out = cli("subscribers", "list", "--status", "active", "--json", "--config", cfg)
+    assert {r["email"] for r in json.loads(out)} == {e for e, s in statuses.items() if s == "active"}
+    if consent:
+        email, when, ip, full_name = consent
+        row = rows[email]
+        assert row["consent_at"] == when + "+00:00" and row["consent_ip"] == (ip or "")
+        assert row["consent_source"] == f"import:{tool.lower()}" and row["name"] == full_name
+    if tool == "listmonk":
+        assert rows["ines.haddad@example.org"]["language"] == "ar"
+
+
+def test_substack_dashboard_shape_and_map_for_anything_else(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    dash = tmp_path / "substack.csv"
+    dash.write_text("Email,Name,Subscription type,Subscription date\n"
+                    "amal@example.org,Amal,Free,\"Oct 2, 2025\"\n", encoding="utf-8")
+    result = run("subscribers", "import", str(dash), "--config", cfg)
+    assert "read as a Substack export" in result.output and result.exit_code == 0
+    assert listed(cfg)["amal@example.org"]["consent_at"] == "2025-10-02 00:00:00+00:00"
+    other = tmp_path / "other.csv"
+    other.write_text("Courriel,Prénom,Nom,Langue,Rubriques,Source\n"
+                     "zineb@example.org,Zineb,Fassi,fr,Sport;Culture,salon\n", encoding="utf-8")
+    result = run("subscribers", "import", str(other), "--config", cfg)
+    assert result.exit_code == 1 and "missing column(s): email (the header has 'Courriel'" \
+        in result.output
+    assert "--map COLUMN=FIELD" in result.output
+    result = run("subscribers", "import", str(other), "--config", cfg, "--map", "Courriel=email",
+                 "--map", "Prénom=first_name", "--map", "Nom=last_name", "--map",
+                 "Langue=language", "--map", "Rubriques=sections", "--map", "Source=")
+    assert result.exit_code == 0, result.output
+    row = listed(cfg)["zineb@example.org"]
+    assert (row["name"], row["language"], row["sections"]) == ("Zineb Fassi", "fr", "Sport,Culture")
+    result = run("subscribers", "import", str(other), "--config", cfg, "--map", "Courriel=mail")
+    assert result.exit_code == 2 and "unknown field 'mail'" in result.output
+    # a Mailchimp column mapped onto one of our fields
+    result = run("subscribers", "import", str(EXPORTS / "mailchimp_subscribed.csv"), "--config",
+                 cfg, "--map", "CC=timezone", "--dry-run")
+    assert "unknown time zone 'MA'" in result.output
+
+
+def test_an_unsubscribe_in_the_file_never_touches_someone_active_here(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    cli("subscribers", "add", "quiet.member@example.org", "--config", cfg)
+    result = run("subscribers", "import", str(EXPORTS / "ghost_members.csv"), "--config", cfg)
+    assert "refused quiet.member@example.org: unsubscribed in the file but active here" in \
+        result.output
+    assert listed(cfg)["quiet.member@example.org"]["status"] == "active"
+
+
+def test_forget_asks_first(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    cli("subscribers", "import", str(SAMPLE), "--config", cfg)
+    # not at a terminal and no --yes: refused, nothing erased
+    result = run("subscribers", "forget", "julien.morel@example.org", "--config", cfg)
+    assert result.exit_code == 2 and "--yes" in result.output
+    assert "julien.morel@example.org" in listed(cfg)
+    # at a terminal: asked; "n" keeps them, "y" erases
+    assert _forget_at_a_terminal(cfg, tmp_path, "n\n")[0] == 1
+    assert "julien.morel@example.org" in listed(cfg)
+    code, out = _forget_at_a_terminal(cfg, tmp_path, "y\n")
+    assert code == 0 and "Erase julien.morel@example.org" in out and "forgotten:" in out
+    assert "julien.morel@example.org" not in listed(cfg)
+
+
+def _forget_at_a_terminal(cfg: str, cwd: Path, answer: str) -> tuple[int, str]:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main_fd, tty_fd = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "subscribers", "forget",
+             "julien.morel@example.org", "--config", cfg],
+            stdin=tty_fd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd)
+        os.write(main_fd, answer.encode())
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(main_fd)
+        os.close(tty_fd)
+    return proc.returncode, out.decode()
+
+
+@pytest.mark.parametrize("args", [
+    ("subscribers", "list", "--status", "bogus"),
+    ("subscribers", "export", "--status", "bogus"),
+    ("subscribers", "export", "--format", "xml"),
+    ("subscribers", "add", "x@example.org", "--language", "de"),
+])
+def test_choices_are_validated(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = run(*args, "--config", config(tmp_path))
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+    if "--status" in args:
+        assert "'active'" in result.output and "'unsubscribed'" in result.output

@@ -17,6 +17,10 @@ from .options import (
     open_store,
 )
 
+# The statuses a subscriber can have (store/schema.py; people/bounces.py says who sets which).
+# Spelled out here so that `--help` does not load the store.
+STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained", "forgotten")
+
 
 @click.group()
 def subscribers() -> None:
@@ -27,19 +31,39 @@ def subscribers() -> None:
 @config_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
-    """Import a CSV file (format: subscribers/README.md)."""
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="Read COLUMN as FIELD (email, name, first_name, last_name, language, "
+                   "sections, timezone, status, consent_date, …); COLUMN= ignores it. "
+                   "Repeatable.")
+def subscribers_import(config: Config, file: Path, dry_run: bool, maps: tuple[str, ...]) -> None:
+    """Import a CSV file: ours, or a Mailchimp, Substack, Buttondown, listmonk, Ghost or
+    Brevo export (format: subscribers/README.md)."""
     from .. import pipeline
-    from ..people.lists import import_csv
+    from ..errors import SubscriberError
+    from ..people.lists import import_csv, parse_maps
 
+    try:
+        columns = parse_maps(maps)
+    except SubscriberError as exc:
+        raise click.BadParameter(exc.message, param_hint="--map") from exc
     report = import_csv(open_store(config), file, now=pipeline.utc_now(), dry_run=dry_run,
-                        secret=config.secret())
+                        secret=config.secret(), maps=columns)
+    if report.shape != "newsletter":
+        click.echo(f"read as a {report.shape} export")
+    if report.ignored:
+        click.echo(f"  columns ignored: {', '.join(report.ignored)}")
     prefix = "would add" if dry_run else "added"
     warned = f", warnings {len(report.warnings)}" if report.warnings else ""
-    click.echo(f"{prefix} {len(report.added)}, already subscribed {len(report.already)}, "
-               f"refused {len(report.refused)}, bad rows {len(report.errors)}{warned}")
+    left = f", added as not active {len(report.left)}" if report.left else ""
+    skipped = f", skipped {len(report.skipped)}" if report.skipped else ""
+    click.echo(f"{prefix} {len(report.added)}{left}, already subscribed {len(report.already)}, "
+               f"refused {len(report.refused)}{skipped}, bad rows {len(report.errors)}{warned}")
+    for email, status in report.left:
+        click.echo(f"  {email}: {status} (left before the import: will not be sent to)")
     for email, reason in report.refused:
         click.echo(f"  refused {email}: {reason}")
+    for line, reason in report.skipped:
+        click.echo(f"  {file}:{line}: skipped: {reason}")
     for line, reason in report.errors:
         click.echo(f"  {file}:{line}: {reason}", err=True)
     for line, note in report.warnings:
@@ -49,7 +73,7 @@ def subscribers_import(config: Config, file: Path, dry_run: bool) -> None:
 
 @subscribers.command(name="list")
 @config_option
-@click.option("--status", help="Only subscribers with this status (active, unsubscribed, …).")
+@click.option("--status", type=click.Choice(STATUSES), help="Only subscribers with this status.")
 @json_option
 def subscribers_list(config: Config, status: str | None, as_json: bool) -> None:
     """List subscribers."""
@@ -88,7 +112,7 @@ def subscribers_add(config: Config, address: str, name: str, language: str | Non
 @config_option
 @click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
-@click.option("--status", help="Only subscribers with this status.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only subscribers with this status.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
 def subscribers_export(config: Config, kind: str, status: str | None, out: Path | None) -> None:
@@ -106,12 +130,23 @@ def subscribers_export(config: Config, kind: str, status: str | None, out: Path 
 @subscribers.command(name="forget")
 @config_option
 @click.argument("address")
-def subscribers_forget(config: Config, address: str) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def subscribers_forget(config: Config, address: str, yes: bool) -> None:
     """Erase a subscriber's personal data; a keyed hash keeps the address from coming back."""
     from .. import pipeline
     from ..people.lists import forget
 
-    if not forget(open_store(config), config.secret(), address, pipeline.utc_now()):
+    store = open_store(config)
+    if store.find_subscriber(normalise_email(address)) is None:
+        click.echo(f"{address} is not on the list", err=True)
+        sys.exit(1)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"forgetting {address} erases their data for good: confirm "
+                                   "at a terminal, or pass --yes")
+        click.confirm(f"Erase {address}'s personal data for good (it cannot be undone)?",
+                      abort=True)
+    if not forget(store, config.secret(), address, pipeline.utc_now()):
         click.echo(f"{address} is not on the list", err=True)
         sys.exit(1)
     click.echo(f"forgotten: {address} (personal data erased; it cannot be imported again)")

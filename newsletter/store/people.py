@@ -39,9 +39,12 @@ class PeopleQueries:
     def add_subscriber(
         self, email: str, *, name: str = "", language: str | None = None, sections: str = "",
         timezone: str | None = None, consent_source: str | None = None,
-        consent_at: datetime | None = None, now: datetime,
+        consent_at: datetime | None = None, now: datetime, status: str = "active",
+        consent_ip: str | None = None, consent_user_agent: str | None = None,
+        consent_text_version: str | None = None,
     ) -> tuple[int, bool]:
-        """Insert an active subscriber; returns (id, created). Never revives a leaver."""
+        """Insert a subscriber (active unless an import says they left); returns (id,
+        created). Never revives a leaver."""
         with self.engine.begin() as conn:
             row = conn.execute(select(t.subscribers.c.id).where(t.subscribers.c.email == email)
                                ).first()
@@ -50,8 +53,10 @@ class PeopleQueries:
             try:
                 result = conn.execute(insert(t.subscribers).values(
                     email=email, name=name, language=language, sections=sections,
-                    timezone=timezone, status="active", consent_source=consent_source,
-                    consent_at=consent_at, created_at=now, updated_at=now,
+                    timezone=timezone, status=status, consent_source=consent_source,
+                    consent_at=consent_at, consent_ip=consent_ip,
+                    consent_user_agent=consent_user_agent,
+                    consent_text_version=consent_text_version, created_at=now, updated_at=now,
                 ))
             except IntegrityError as exc:
                 raise StoreError(f"cannot add subscriber {email}: {exc.orig}") from exc
@@ -60,19 +65,21 @@ class PeopleQueries:
             return int(key[0]), True
 
     def add_subscribers(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> BulkAdd:
-        """Add active subscribers in chunks: per chunk one transaction, one look-up, one
-        multi-row INSERT. An address already on the list is left alone (``existing``). When
-        the database refuses a chunk, its rows go in one by one, so only the bad row fails.
+        """Add subscribers (active unless a row has its own status) in chunks: per chunk one
+        transaction, one look-up, one multi-row INSERT. An address already on the list is
+        left alone (``existing``). When the database refuses a chunk, its rows go in one by
+        one, so only the bad row fails.
 
-        Each row has the keys of add_subscriber (email, name, language, sections, timezone,
-        consent_source, consent_at).
+        Each row has keywords of add_subscriber (email, name, language, sections, timezone,
+        consent_source, consent_at, and optionally status and the other consent fields); all
+        rows have the same keys.
         """
         done = BulkAdd()
         for chunk in _chunks(rows, BULK_CHUNK):
             try:
                 with self.engine.begin() as conn:
                     known = _existing_emails(conn, [r["email"] for r in chunk])
-                    fresh = [dict(r, status="active", created_at=now, updated_at=now)
+                    fresh = [{"status": "active", **r, "created_at": now, "updated_at": now}
                              for r in chunk if r["email"] not in known]
                     if fresh:
                         _insert_many(conn, t.subscribers, fresh)
