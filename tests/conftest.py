@@ -90,6 +90,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s.close()
 
 
+def new_store(config_path: Path) -> Path:
+    """Create the store a config file names, as `newsletter init` or `db upgrade` do (other
+    commands refuse a SQLite file that is not there: a mistyped path)."""
+    from newsletter.config import load_config
+
+    Store.open(load_config(config_path).database_url).close()
+    return config_path
+
+
 def parse_eml(path: Path) -> EmailMessage:
     msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert isinstance(msg, EmailMessage)

@@ -8,13 +8,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsletter.cli import main
-from tests.conftest import run_cli
+from tests.conftest import new_store, run_cli
 
 
-def write_config(folder: Path, store_url: str = "sqlite:///db.sqlite3", extra: str = "") -> Path:
+def write_config(folder: Path, store_url: str = "sqlite:///db.sqlite3", extra: str = "",
+                 *, store: bool = True) -> Path:
+    """A config file in folder; its store created (as `newsletter init` does) unless not."""
     path = folder / "newsletter.toml"
     path.write_text(f'[store]\nurl = "{store_url}"\n{extra}', encoding="utf-8")
-    return path
+    return new_store(path) if store else path
 
 
 def invoke(*args: str) -> Result:
@@ -39,9 +41,9 @@ def test_dates_no_issue_can_have_are_refused(tmp_path: Path, command: str, day: 
 def test_a_store_folder_that_cannot_be_created_is_named(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the store's folder should be", encoding="utf-8")
-    config = write_config(tmp_path, f"sqlite:///{blocker}/data/db.sqlite3")
+    config = write_config(tmp_path, f"sqlite:///{blocker}/data/db.sqlite3", store=False)
     result = invoke("subscribers", "list", "--config", str(config))
-    assert_clean(result, 1, f"cannot create the folder {blocker}/data", "[store] url")
+    assert_clean(result, 1, f"no store at {blocker}/data/db.sqlite3", "[store] url")
 
 
 def test_a_subscriber_time_zone_that_is_a_folder_is_a_bad_row(tmp_path: Path) -> None:
@@ -56,18 +58,20 @@ def test_the_installed_command_prints_errors_not_tracebacks(tmp_path: Path) -> N
     """The same cases through the console script, as cron or a shell runs it."""
     good = write_config(tmp_path)
     (tmp_path / "zone").mkdir()
-    zone = write_config(tmp_path / "zone", extra='[newsletter]\ntimezone = "Europe"\n')
+    zone = write_config(tmp_path / "zone", extra='[newsletter]\ntimezone = "Europe"\n',
+                        store=False)
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     (tmp_path / "store").mkdir()
-    bad_store = write_config(tmp_path / "store", f"sqlite:///{blocker}/sub/db.sqlite3")
+    bad_store = write_config(tmp_path / "store", f"sqlite:///{blocker}/sub/db.sqlite3",
+                             store=False)
     huge = tmp_path / "huge.csv"
     huge.write_text("email,name\nbig@example.org," + "n" * 200_000 + "\nok@example.org,Ok\n",
                     encoding="utf-8")
     cases = [
         (["check-config", "--config", str(zone)], 2, "[newsletter] timezone"),
         (["build", "--date", "0001-01-01", "--config", str(good)], 2, "--date"),
-        (["subscribers", "list", "--config", str(bad_store)], 1, "cannot create the folder"),
+        (["subscribers", "list", "--config", str(bad_store)], 1, "no store at"),
         (["subscribers", "import", str(huge), "--config", str(good)], 1,
          f"{huge}:2: this line cannot be read as CSV"),
     ]
@@ -85,3 +89,54 @@ def test_a_file_the_system_refuses_is_named_without_a_traceback(tmp_path: Path) 
     result = invoke("subscribers", "export", "--out", str(out), "--config",
                     str(write_config(tmp_path)))
     assert_clean(result, 1, "error: No such file or directory", str(out))
+
+
+# -- no silent defaults: a config file, and a store that exists ------------------------------
+
+
+def test_no_config_file_is_refused_with_the_way_to_make_one(tmp_path: Path) -> None:
+    for command in (["status"], ["run", "--dry-run"], ["subscribers", "list"], ["serve"],
+                    ["check-config"]):
+        done = run_cli(*command, cwd=tmp_path, env={"NEWSLETTER_CONFIG": ""})
+        assert done.returncode == 2, (command, done.stderr)
+        assert "error: no config file" in done.stderr and "newsletter init" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no ./var/newsletter.sqlite3 made on the way
+
+
+def test_config_is_searched_in_order_option_env_then_current_folder(tmp_path: Path) -> None:
+    folders = {}
+    for name in ("option", "env", "cwd"):
+        folders[name] = tmp_path / name
+        folders[name].mkdir()
+        (folders[name] / "newsletter.toml").write_text(
+            f'[newsletter]\nname = "{name}"\n[store]\nurl = "sqlite:///db.sqlite3"\n',
+            encoding="utf-8")
+
+    def source(*args: str, env: str = "") -> str:
+        done = run_cli("check-config", *args, cwd=folders["cwd"], env={"NEWSLETTER_CONFIG": env})
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split(":")[0]
+
+    option, env = str(folders["option"] / "newsletter.toml"), str(folders["env"] / "newsletter.toml")
+    assert source("--config", option, env=env) == option
+    assert source(env=env) == env
+    assert source() == "newsletter.toml"  # ./newsletter.toml of the current folder
+
+
+def test_a_mistyped_store_path_is_refused_not_created(tmp_path: Path) -> None:
+    real = write_config(tmp_path)  # db.sqlite3 exists
+    typo = tmp_path / "typo"
+    typo.mkdir()
+    config = write_config(typo, f"sqlite:///{tmp_path}/db.sqlte3", store=False)
+    for command in (["subscribers", "list"], ["status"], ["db", "current"], ["schedule"]):
+        done = run_cli(*command, "--config", str(config), cwd=tmp_path)
+        assert done.returncode == 1, (command, done.stderr)
+        assert f"error: no store at {tmp_path}/db.sqlte3" in done.stderr, done.stderr
+        assert "newsletter init" in done.stderr and "newsletter db upgrade" in done.stderr
+        assert not (tmp_path / "db.sqlte3").exists(), command
+    assert run_cli("subscribers", "list", "--config", str(real), cwd=tmp_path).returncode == 0
+    upgrade = run_cli("db", "upgrade", "--config", str(config), cwd=tmp_path)
+    assert upgrade.returncode == 0, upgrade.stderr  # db upgrade is one way to create it
+    assert (tmp_path / "db.sqlte3").exists()
+    assert run_cli("status", "--config", str(config), cwd=tmp_path).returncode == 0

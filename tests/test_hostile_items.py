@@ -20,7 +20,7 @@ from newsletter.demo import SampleFeedServer
 from newsletter.models import SourceRef, Story
 from newsletter.pipeline import build_stage, issue_window, open_store
 from newsletter.text import limits
-from tests.conftest import DEMO_DATE, make_config, parse_eml
+from tests.conftest import DEMO_DATE, make_config, new_store, parse_eml
 
 SAMPLE_CSV = Path(__file__).parent.parent / "subscribers" / "sample.csv"
 HOSTILE_URL = "https://hostile.example/alerte"
@@ -68,6 +68,7 @@ def test_a_100000_character_lead_title_no_longer_stops_the_run(
     data["feeds"].append({"url": hostile_server, "name": "Hostile"})
     path = tmp_path / "newsletter.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    new_store(path)
     runner = CliRunner()
     runner.invoke(main, ["subscribers", "import", str(SAMPLE_CSV), "--config", str(path)])
     result = runner.invoke(main, ["run", "--config", str(path), "--date", DEMO_DATE.isoformat()])

@@ -27,7 +27,7 @@ from newsletter.models import RenderedIssue, Subscriber
 from newsletter.people.mailbox import RESULT_HEADER, process_maildir
 from newsletter.store import Store
 from newsletter.tokens import CONFIRM, UNSUBSCRIBE, Tokens
-from tests.conftest import SECRET, make_config
+from tests.conftest import SECRET, make_config, new_store
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 MAILBOX = "unsubscribe@news.example.org"
@@ -167,7 +167,7 @@ def test_command_end_to_end(tmp_path: Path) -> None:
     toml = tmp_path / "newsletter.toml"
     toml.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n'
                     f'[delivery]\nunsubscribe_mailbox = "{MAILBOX}"\n', encoding="utf-8")
-    cfg = str(toml)
+    cfg = str(new_store(toml))
     runner = CliRunner()
 
     def cli(*args: str) -> tuple[int, str]:

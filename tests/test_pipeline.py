@@ -11,7 +11,7 @@ from newsletter.cli import main
 from newsletter.config import config_to_dict
 from newsletter.demo import SampleFeedServer
 from newsletter.pipeline import issue_window, open_store
-from tests.conftest import DEMO_DATE, make_config, parse_eml
+from tests.conftest import DEMO_DATE, make_config, new_store, parse_eml
 from tests.smtp_sink import SmtpSink
 
 SAMPLE_CSV = Path(__file__).parent.parent / "subscribers" / "sample.csv"
@@ -23,7 +23,7 @@ def write_config(tmp_path: Path, base_url: str, **sections: dict[str, object]) -
     data["feeds"].append({"url": f"{base_url}/feeds/gone.xml", "name": "Gone"})
     path = tmp_path / "newsletter.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return path
+    return new_store(path)
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -106,6 +106,7 @@ def test_bad_subscriber_rows_are_reported_by_line(tmp_path: Path) -> None:
                    encoding="utf-8")
     path = tmp_path / "newsletter.toml"
     path.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n', encoding="utf-8")
+    new_store(path)
     result = CliRunner().invoke(main, ["subscribers", "import", str(csv), "--config", str(path)])
     assert result.exit_code == 1
     assert "added 2" in result.output

@@ -18,7 +18,7 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from newsletter.config import Config
 from newsletter.ops.scheduler import next_runs, planned_jobs, start_scheduler
 from newsletter.store import Store
-from tests.conftest import make_config
+from tests.conftest import make_config, new_store
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -162,6 +162,7 @@ def test_status_computes_next_runs_from_the_config_without_a_daemon(tmp_path: Pa
 def test_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     config = tmp_path / "newsletter.toml"
     config.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n[schedule]\nsend_at = "03:00"\n')
+    new_store(config)
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsletter", "schedule", "--config", str(config)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

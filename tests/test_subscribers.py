@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from newsletter.cli import main
 from newsletter.people.lists import forget
 from newsletter.store import Store
-from tests.conftest import SECRET
+from tests.conftest import SECRET, new_store
 
 SAMPLE = Path(__file__).parent.parent / "subscribers" / "sample.csv"
 
@@ -27,7 +27,7 @@ def cli(*args: str) -> tuple[int, str]:
 def config(tmp_path: Path) -> str:
     path = tmp_path / "newsletter.toml"
     path.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n', encoding="utf-8")
-    return str(path)
+    return str(new_store(path))
 
 
 def test_export_has_preferences_and_consent(tmp_path: Path) -> None:

@@ -26,15 +26,16 @@ def db() -> None:
 
 
 @contextlib.contextmanager
-def _unchecked_store(config: Config) -> Iterator[Store]:
-    """The store without the schema check (these commands are the ones that migrate)."""
+def _unchecked_store(config: Config, *, create: bool = False) -> Iterator[Store]:
+    """The store without the schema check (these commands are the ones that migrate);
+    only `db upgrade` creates a SQLite file that is not there."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..store import Store
     from ..store.engine import safe_url
 
-    store = Store.open(config.database_url, migrate=False)
+    store = Store.open(config.database_url, migrate=False, create=create)
     try:
         yield store
     except (SQLAlchemyError, CommandError) as exc:
@@ -52,7 +53,7 @@ def db_upgrade(config: Config, as_json: bool) -> None:
     from ..store import migrate
     from ..store.engine import safe_url
 
-    with _unchecked_store(config) as store:
+    with _unchecked_store(config, create=True) as store:
         before, after = migrate.upgrade(store.engine)
     if as_json:
         click.echo(json.dumps({"database": safe_url(config.database_url), "before": before,

@@ -22,6 +22,7 @@ def schedule(config: Config) -> None:
     """The daemon: collect, build at the cut-off, send at send_at; until SIGTERM or Ctrl-C."""
     from ..ops.scheduler import run_scheduler
 
+    open_store(config).close()  # a mistyped store path stops here, not in the first job
     run_scheduler(config, echo=click.echo)
 
 

@@ -59,10 +59,10 @@ def config_option(func: F) -> F:
                   help=CONFIG_HELP)
     @functools.wraps(func)
     def wrapper(*args: Any, config_path: str | None, **kwargs: Any) -> Any:
-        from ..config import find_config_path, load_config
+        from ..config import load_config, required_config_path
         from ..ops.logs import configure_logging
 
-        config = load_config(find_config_path(given_config_path(config_path)))
+        config = load_config(required_config_path(given_config_path(config_path)))
         configure_logging(config)
         return func(*args, config=config, **kwargs)
     return wrapper  # type: ignore[return-value]
@@ -74,10 +74,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 
 
 def open_store(config: Config) -> Store:
-    """The store named by the config, its schema checked."""
-    from .. import pipeline
+    """The store named by the config, its schema checked; a SQLite file that is not there is
+    an error, not a new empty store (a mistyped path): `init`, `demo` and `db upgrade`
+    create stores."""
+    from ..store import Store
 
-    return pipeline.open_store(config)
+    return Store.open(config.database_url, create=False)
 
 
 def issue_day(config: Config, issue_date: date | None) -> date:

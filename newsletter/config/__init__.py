@@ -6,7 +6,14 @@ sections <- model <- checks <- load, no circle. Everything is re-exported here.
 """
 
 from .checks import check_config
-from .load import config_from_dict, config_to_dict, find_config_path, load_config, overrides_from_dict
+from .load import (
+    config_from_dict,
+    config_to_dict,
+    find_config_path,
+    load_config,
+    overrides_from_dict,
+    required_config_path,
+)
 from .model import Config
 from .sections import (
     DEFAULT_WPM,
@@ -66,6 +73,7 @@ __all__ = [
     "NewsletterSection",
     "OVERRIDE_LISTS",
     "overrides_from_dict",
+    "required_config_path",
     "OverridesSection",
     "parse_hhmm",
     "PostmarkSection",

@@ -185,6 +185,20 @@ def find_config_path(explicit: str | None) -> Path | None:
     return local if local.exists() else None
 
 
+def required_config_path(explicit: str | None) -> Path:
+    """The config file commands run on: none found is an error, never the built-in defaults
+    (they would quietly create a store in the current folder and send as "Le Brief")."""
+    path = find_config_path(explicit)
+    if path is None:
+        raise ConfigError(
+            f"no config file: none given with --config, $NEWSLETTER_CONFIG is not set, and "
+            f"there is no newsletter.toml in {Path.cwd()}",
+            hint="`newsletter init` writes ./newsletter.toml here (`newsletter init DIR`: in "
+                 "DIR, then --config DIR/newsletter.toml); `newsletter demo` needs none",
+        )
+    return path
+
+
 def config_to_dict(config: Config) -> dict[str, Any]:
     """The config as TOML-ready data (every key, explicit values)."""
     data: dict[str, Any] = {}

@@ -41,6 +41,23 @@ def safe_url(url: str) -> str:
         return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store's URL; None for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        return None
+    return Path(url[len("sqlite:///"):])
+
+
+def require_sqlite_file(url: str) -> None:
+    """A StoreError when a SQLite store's file does not exist (nothing is created)."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise StoreError(f"no store at {path}: the SQLite file does not exist",
+                         hint="check [store] url in the configuration (a relative path is "
+                              "relative to the config file); a new store is created by "
+                              "`newsletter init` or `newsletter db upgrade`")
+
+
 def make_sqlite_folder(url: str) -> None:
     """Create the folder of a SQLite store's file; a StoreError naming it when impossible."""
     if not url.startswith("sqlite:///") or ":memory:" in url:

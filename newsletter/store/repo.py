@@ -13,7 +13,7 @@ from ..errors import StoreError
 from .articles import ArticleQueries
 from .content import ContentQueries, FeedResult, FeedState
 from .desk import DeskQueries
-from .engine import make_sqlite_folder, open_engine, safe_url
+from .engine import make_sqlite_folder, open_engine, require_sqlite_file, safe_url
 from .leases import LeaseQueries
 from .ledger import LedgerQueries
 from .migrate import ensure_current
@@ -59,12 +59,17 @@ class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries, SignupQuer
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
+    def open(cls, url: str, *, migrate: bool = True, create: bool = True) -> Store:
         """Connect; SQLite is created and upgraded as needed, PostgreSQL must be at head.
 
         ``migrate=False`` skips the schema check (for `newsletter db`, which migrates).
+        ``create=False``: a SQLite file that does not exist is a StoreError, not a new empty
+        store (ordinary commands: a mistyped path must not start a second list).
         """
-        make_sqlite_folder(url)
+        if create:
+            make_sqlite_folder(url)
+        else:
+            require_sqlite_file(url)
         try:
             engine = open_engine(url)
             if migrate:

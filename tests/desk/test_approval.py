@@ -15,7 +15,7 @@ from newsletter.config import Config
 from newsletter.errors import AwaitingApproval, ConfigError, EditRefused
 from newsletter.store import Store
 from tests.compose.test_checks import briefing
-from tests.conftest import make_config, run_cli
+from tests.conftest import make_config, new_store, run_cli
 
 DAY = date(2026, 11, 29)
 BEFORE = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)  # Casablanca is UTC+1: 07:30 local
@@ -93,7 +93,7 @@ def test_deadline_must_lie_between_cutoff_and_send_time(tmp_path: Path) -> None:
 
 def test_editors_commands(tmp_path: Path) -> None:
     (tmp_path / "n.toml").write_text('[store]\nurl = "sqlite:///db.sqlite3"\n', encoding="utf-8")
-    config = ["--config", str(tmp_path / "n.toml")]
+    config = ["--config", str(new_store(tmp_path / "n.toml"))]
     assert "0 editor(s)" in run_cli("editors", "list", *config, cwd=tmp_path).stdout
 
     def add(*args: str, password: str) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from newsletter.config import config_from_dict
 from newsletter.demo import SampleFeedServer
 from newsletter.demo.articles import expected_text
 from newsletter.store import Store
-from tests.conftest import DEMO_DATE, make_config
+from tests.conftest import DEMO_DATE, make_config, new_store
 
 TEASER = "Un conseil municipal a voté un budget."  # a teaser: far under 80 words
 
@@ -147,6 +147,7 @@ def test_feeds_check_and_collect_json_report_the_pages(tmp_path: Path, site: Sit
     path.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n[collect]\nretries = 0\n'
                     f'[[feeds]]\nurl = "{base}/feed.xml"\nname = "Site"\nlanguage = "fr"\n',
                     encoding="utf-8")
+    new_store(path)
     runner = CliRunner()
     collected = runner.invoke(main, ["collect", "--config", str(path), "--json",
                                      "--date", DEMO_DATE.isoformat()])

@@ -6,6 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newsletter.cli import main
+from tests.conftest import new_store
 
 OPML = """<?xml version="1.0" encoding="utf-8"?>
 <opml version="2.0"><head><title>Mes fils</title></head><body>
@@ -21,6 +22,7 @@ def test_import_then_export_round_trip(tmp_path: Path) -> None:
     config = tmp_path / "newsletter.toml"
     config.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n'
                       '[[feeds]]\nurl = "https://known.example/rss"\nname = "Known"\n')
+    new_store(config)
     source = tmp_path / "in.opml"
     source.write_text(OPML, encoding="utf-8")
     runner = CliRunner()
@@ -50,6 +52,7 @@ def test_a_broken_opml_file_is_named(tmp_path: Path) -> None:
 def test_feeds_enable_names_unknown_feeds(tmp_path: Path) -> None:
     config = tmp_path / "newsletter.toml"
     config.write_text('[store]\nurl = "sqlite:///db.sqlite3"\n')
+    new_store(config)
     result = CliRunner().invoke(main, ["feeds", "enable", "https://nowhere.example/rss",
                                        "--config", str(config)])
     assert result.exit_code == 1 and "not known" in result.output

@@ -25,7 +25,7 @@ from newsletter.desk.accounts import add_editor
 from newsletter.pipeline import utc_now
 from newsletter.store import Store
 from newsletter.web import create_app, waitress_options
-from tests.conftest import make_config
+from tests.conftest import make_config, new_store
 
 PASSWORD = "correct horse battery"
 HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection"}
@@ -208,6 +208,7 @@ def test_newsletter_serve_itself_trusts_proxy_hops(tmp_path: Path) -> None:
     config.write_text(tomli_w.dumps({
         "store": {"url": "sqlite:///db.sqlite3"}, "web": {"proxy_hops": 1},
         "delivery": {"outbox_dir": "outbox"}}), encoding="utf-8")
+    new_store(config)
     proc = subprocess.Popen([sys.executable, "-m", "newsletter", "serve", "--port", str(port),
                              "--config", str(config)], cwd=tmp_path, env=dict(os.environ),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
