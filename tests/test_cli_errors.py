@@ -42,8 +42,11 @@ def test_a_store_folder_that_cannot_be_created_is_named(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the store's folder should be", encoding="utf-8")
     config = write_config(tmp_path, f"sqlite:///{blocker}/data/db.sqlite3", store=False)
-    result = invoke("subscribers", "list", "--config", str(config))
-    assert_clean(result, 1, f"no store at {blocker}/data/db.sqlite3", "[store] url")
+    for command in (["subscribers", "list"], ["check-config"], ["db", "upgrade"]):
+        result = invoke(*command, "--config", str(config))
+        assert_clean(result, 2, f"error: {config}: [store] url the folder of "
+                                f"{blocker}/data/db.sqlite3 cannot be created: {blocker} is a file",
+                     "hint: check [store] url")
 
 
 def test_a_subscriber_time_zone_that_is_a_folder_is_a_bad_row(tmp_path: Path) -> None:
@@ -71,7 +74,7 @@ def test_the_installed_command_prints_errors_not_tracebacks(tmp_path: Path) -> N
     cases = [
         (["check-config", "--config", str(zone)], 2, "[newsletter] timezone"),
         (["build", "--date", "0001-01-01", "--config", str(good)], 2, "--date"),
-        (["subscribers", "list", "--config", str(bad_store)], 1, "no store at"),
+        (["subscribers", "list", "--config", str(bad_store)], 2, "cannot be created"),
         (["subscribers", "import", str(huge), "--config", str(good)], 1,
          f"{huge}:2: this line cannot be read as CSV"),
     ]
@@ -140,3 +143,33 @@ def test_a_mistyped_store_path_is_refused_not_created(tmp_path: Path) -> None:
     assert upgrade.returncode == 0, upgrade.stderr  # db upgrade is one way to create it
     assert (tmp_path / "db.sqlte3").exists()
     assert run_cli("status", "--config", str(config), cwd=tmp_path).returncode == 0
+
+
+# -- config errors that used to be tracebacks: error + hint, exit 2 ---------------------------
+
+
+@pytest.mark.parametrize(("url", "needle"), [
+    # /proc/self refuses new files to everyone, root included: an unwritable folder.
+    ("sqlite:////proc/self/newsletter/db.sqlite3", "cannot be created: /proc/self is not writable"),
+    ("sqlite:////proc/self/status", "/proc/self/status cannot be written"),
+    ("sqlite:///{tmp}", "names a folder, not a SQLite file"),
+])
+def test_a_store_path_that_cannot_be_written_is_a_config_error(tmp_path: Path, url: str,
+                                                               needle: str) -> None:
+    config = write_config(tmp_path, url.format(tmp=tmp_path), store=False)
+    for command in (["check-config"], ["status"], ["db", "upgrade"]):
+        done = run_cli(*command, "--config", str(config), cwd=tmp_path)
+        assert done.returncode == 2, (command, done.stderr)
+        assert done.stderr.startswith(f"error: {config}: [store] url"), done.stderr
+        assert needle in done.stderr and "\n  hint: " in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("zone", ["Europe", "Mars/Olympus", "../../etc/passwd", "/etc/localtime"])
+def test_a_bad_time_zone_is_an_error_with_a_hint(tmp_path: Path, zone: str) -> None:
+    config = write_config(tmp_path, extra=f'[newsletter]\ntimezone = "{zone}"\n', store=False)
+    for command in (["check-config"], ["status"], ["run", "--dry-run"]):
+        done = run_cli(*command, "--config", str(config), cwd=tmp_path)
+        assert done.returncode == 2, (command, done.stderr)
+        assert done.stderr.startswith(f"error: {config}: [newsletter] timezone"), done.stderr
+        assert "hint: a Region/City name" in done.stderr and "Traceback" not in done.stderr

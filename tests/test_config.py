@@ -100,3 +100,102 @@ def test_a_time_zone_that_is_a_folder_or_no_name_at_all_is_a_config_error(
     result = CliRunner().invoke(main, ["check-config", "--config", str(path)])
     assert result.exit_code == 2 and "[newsletter] timezone" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# -- every problem at once, numbers, ports, store URLs and paths -----------------------------
+
+
+def test_every_problem_is_reported_at_once_each_naming_key_and_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[newsletter]\nreading_minutes = "five"\ntimezone = "Mars/Olympus"\n'
+                           '[smtp]\nport = 70000\ntimeout = inf\n[store]\nurl = "mysql://u@h/db"\n'
+                           '[bogus]\nx = 1\n[schedule]\nsend_at = "7h"\n'
+                           '[[feeds]]\nurl = "ftp://x"\n[[feeds]]\nurl = "https://ok.example/rss"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = info.value.message
+    keys = ["[newsletter] reading_minutes", "[newsletter] timezone", "[smtp] port",
+            "[smtp] timeout", "[store] url", "[bogus]", "[schedule] send_at", "[[feeds]] #1 url"]
+    assert message.startswith(f"{len(keys)} problems in {path}:")
+    lines = [line for line in message.splitlines() if line.startswith("  - ")]
+    assert len(lines) == len(keys)
+    for key in keys:
+        (line,) = [line for line in lines if key in line]
+        assert line.startswith(f"  - {path}: "), line  # each names the file
+    assert "hint: a Region/City name" in message  # hints stay beside their problem
+    result = CliRunner().invoke(main, ["check-config", "--config", str(path)])
+    assert result.exit_code == 2
+    assert all(key in result.output for key in keys)
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("[smtp]\ntimeout = inf\n", "[smtp] timeout"),
+    ("[collect]\nread_timeout = nan\n", "[collect] read_timeout"),
+    ("[curate]\nhalf_life_hours = -inf\n", "[curate] half_life_hours"),
+    ("[workers]\nlease_seconds = inf\n", "[workers] lease_seconds"),
+    ("[sections]\nSport = inf\n", "[sections] 'Sport'"),
+    ('[[feeds]]\nurl = "https://a.example/rss"\nweight = nan\n', "[[feeds]] #1 weight"),
+])
+def test_non_finite_numbers_are_refused(tmp_path: Path, text: str, key: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert key in info.value.message and "finite number" in info.value.message
+    assert str(path) in info.value.message
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("[smtp]\nport = 70000\n", "[smtp] port"),
+    ("[smtp]\nport = 0\n", "[smtp] port"),
+    ("[web]\nport = 65536\n", "[web] port"),
+    ("[web]\nport = -1\n", "[web] port"),
+    ("[demo]\nsample_feeds_port = 70000\n", "[demo] sample_feeds_port"),
+    ("[demo]\nsample_feeds_port = -5\n", "[demo] sample_feeds_port"),
+])
+def test_ports_outside_1_to_65535_are_refused(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=r"between 1 and 65535") as info:
+        load_config(write(tmp_path, text))
+    assert key in info.value.message
+
+
+def test_ports_at_the_edges_are_accepted(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[smtp]\nport = 65535\n[web]\nport = 1\n"
+                                         "[demo]\nsample_feeds_port = 0\n"))
+    assert (config.smtp.port, config.web.port, config.demo.sample_feeds_port) == (65535, 1, 0)
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "sqlite://relative.db", "var/db.sqlite3",
+                                 "mssql+pyodbc://x", ""])
+def test_unsupported_store_urls_are_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, f'[store]\nurl = "{url}"\n'))
+    assert "[store] url must start with sqlite:/// or postgresql://" in info.value.message
+    assert info.value.hint and "sqlite:///" in info.value.hint
+
+
+@pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "postgresql://u@127.0.0.1/db",
+                                 "postgresql+psycopg://u@127.0.0.1/db", "sqlite:///:memory:"])
+def test_supported_store_urls_are_accepted(tmp_path: Path, url: str) -> None:
+    assert load_config(write(tmp_path, f'[store]\nurl = "{url}"\n')).store.url == url
+
+
+def test_check_config_counts_the_feeds_of_the_opml_file_too(tmp_path: Path) -> None:
+    from newsletter import pipeline
+    from tests.conftest import new_store
+
+    path = write(tmp_path, '[store]\nurl = "sqlite:///db.sqlite3"\n'
+                           '[[feeds]]\nurl = "https://known.example/rss"\nname = "Known"\n')
+    new_store(path)
+    opml = tmp_path / "in.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                    '<outline text="A" xmlUrl="https://a.example/rss"/>'
+                    '<outline text="B" xmlUrl="https://b.example/atom.xml"/>'
+                    '<outline text="Known" xmlUrl="https://known.example/rss"/>'
+                    '</body></opml>', encoding="utf-8")
+    runner = CliRunner()
+    before = runner.invoke(main, ["check-config", "--config", str(path)])
+    assert "ok — 1 feeds" in before.output, before.output
+    added = runner.invoke(main, ["feeds", "import-opml", str(opml), "--config", str(path)])
+    assert "added 2 feed(s)" in added.output, added.output
+    after = runner.invoke(main, ["check-config", "--config", str(path)])
+    assert after.exit_code == 0 and "ok — 3 feeds" in after.output, after.output
+    assert len(pipeline.all_feeds(load_config(path))) == 3  # what collect fetches

@@ -57,9 +57,14 @@ def status(config: Config, as_json: bool) -> None:
 @click.command(name="check-config")
 @config_option
 def check_config(config: Config) -> None:
-    """Check the configuration and print a summary."""
+    """Check the configuration (every problem at once) and print a summary."""
+    from ..feeds.opml import opml_feeds
+
     config.secret()
-    click.echo(f"{config.source}: ok — {len(config.feeds)} feeds, sender "
+    # The feeds collection reads: [[feeds]] and the OPML file (pipeline.all_feeds; that
+    # module is not imported here, to start fast).
+    feeds = config.feeds + opml_feeds(config)
+    click.echo(f"{config.source}: ok — {len(feeds)} feeds, sender "
                f"{config.delivery.sender}, store {config.database_url}")
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import os
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,152 +37,244 @@ def zone_named(name: str) -> ZoneInfo | None:
         return None
 
 
-def check_config(c: Config) -> None:
-    """Every check; the first wrong value raises ConfigError naming its key."""
-    _check_values(c)
-    _check_signup(c)
-    _check_editor(c)
+class Problems:
+    """Every problem of one config file, reported together, each naming its key and the file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[ConfigError] = []
+
+    def __call__(self, key: str, why: str, *, hint: str | None = None) -> None:
+        """Note that ``key`` is wrong and ``why``."""
+        self.errors.append(ConfigError(f"{self.source}: {key} {why}", hint=hint))
+
+    def add(self, error: ConfigError) -> None:
+        self.errors.append(error)
+
+    def raise_any(self) -> None:
+        """One ConfigError: the only problem as it is, or all of them, one per line."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            lines = [f"{len(self.errors)} problems in {self.source}:"]
+            for error in self.errors:
+                lines.append(f"  - {error.message}")
+                if error.hint:
+                    lines.append(f"    hint: {error.hint}")
+            raise ConfigError("\n".join(lines))
 
 
-def _check_values(c: Config) -> None:
-    def bad(key: str, why: str) -> ConfigError:
-        return ConfigError(f"{c.source}: {key} {why}")
+def check_config(c: Config, problems: Problems | None = None) -> None:
+    """Every check; ConfigError listing every wrong value (each naming its key and the file).
 
+    With ``problems`` (the loader's, holding what it found), the problems are added there
+    and the caller raises.
+    """
+    bad = problems if problems is not None else Problems(c.source)
+    _check_values(c, bad)
+    _check_signup(c, bad)
+    _check_editor(c, bad)
+    _check_numbers(c, bad)
+    _check_ports(c, bad)
+    _check_store(c, bad)
+    if problems is None:
+        bad.raise_any()
+
+
+def _check_values(c: Config, bad: Problems) -> None:
     n = c.newsletter
     if n.language not in LANGUAGES:
-        raise bad("[newsletter] language", f"must be one of {', '.join(LANGUAGES)}, got {n.language!r}")
+        bad("[newsletter] language", f"must be one of {', '.join(LANGUAGES)}, got {n.language!r}")
     if zone_named(n.timezone) is None:
-        raise bad("[newsletter] timezone", f"is not an IANA time zone like 'Africa/Casablanca': "
-                                           f"{n.timezone[:100]!r}")
+        bad("[newsletter] timezone", f"is not an IANA time zone like 'Africa/Casablanca': "
+                                           f"{n.timezone[:100]!r}",
+            hint="a Region/City name of the tz database, e.g. Europe/Paris or "
+                 "America/New_York (the list: python -c \"import zoneinfo; "
+                 "print(sorted(zoneinfo.available_timezones()))\")")
     if "@" not in n.sender_address:
-        raise bad("[newsletter] sender_address", f"must contain an address: {n.sender_address!r}")
+        bad("[newsletter] sender_address", f"must contain an address: {n.sender_address!r}")
     if not n.postal_address.strip():
-        raise bad("[newsletter] postal_address", "must not be empty (the law requires it)")
+        bad("[newsletter] postal_address", "must not be empty (the law requires it)")
     if urlsplit(n.public_url).scheme not in ("http", "https"):
-        raise bad("[newsletter] public_url", f"must be an http(s) URL: {n.public_url!r}")
+        bad("[newsletter] public_url", f"must be an http(s) URL: {n.public_url!r}")
     if not 1 <= n.reading_minutes <= 60:
-        raise bad("[newsletter] reading_minutes", "must be between 1 and 60")
+        bad("[newsletter] reading_minutes", "must be between 1 and 60")
     if n.words_per_minute < 0:
-        raise bad("[newsletter] words_per_minute", "must be positive (0 = language default)")
+        bad("[newsletter] words_per_minute", "must be positive (0 = language default)")
     if c.delivery.sender not in SENDERS:
-        raise bad("[delivery] sender", f"must be one of {', '.join(SENDERS)}, got {c.delivery.sender!r}")
+        bad("[delivery] sender", f"must be one of {', '.join(SENDERS)}, got {c.delivery.sender!r}")
     if not 1 <= c.smtp.connections <= 64 or c.smtp.messages_per_second < 0:
-        raise bad("[smtp] connections", "must be between 1 and 64 (messages_per_second >= 0)")
+        bad("[smtp] connections", "must be between 1 and 64 (messages_per_second >= 0)")
     if c.delivery.sender == "mailgun" and not c.mailgun.domain:
-        raise bad("[mailgun] domain", "must name the Mailgun sending domain when sender = 'mailgun'")
+        bad("[mailgun] domain", "must name the Mailgun sending domain when sender = 'mailgun'")
     if c.providers.max_attempts < 1:
-        raise bad("[providers] max_attempts", "must be at least 1")
+        bad("[providers] max_attempts", "must be at least 1")
     if c.smtp.tls not in ("starttls", "ssl", "none"):
-        raise bad("[smtp] tls", f"must be starttls, ssl or none, got {c.smtp.tls!r}")
+        bad("[smtp] tls", f"must be starttls, ssl or none, got {c.smtp.tls!r}")
     if c.smtp.tls == "none" and c.smtp.host not in ("localhost", "127.0.0.1", "::1"):
-        raise bad("[smtp] tls", "= 'none' is only allowed when host is localhost")
+        bad("[smtp] tls", "= 'none' is only allowed when host is localhost")
     for key in ("cutoff", "send_at"):
         if not _HHMM.match(getattr(c.schedule, key)):
-            raise bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
+            bad(f"[schedule] {key}", f"must be HH:MM, got {getattr(c.schedule, key)!r}")
     _check_ops(c, bad)
     if not 1 <= c.workers.claim_batch <= 100_000:
-        raise bad("[workers] claim_batch", f"must be between 1 and 100000, got {c.workers.claim_batch}")
+        bad("[workers] claim_batch", f"must be between 1 and 100000, got {c.workers.claim_batch}")
     if c.workers.lease_seconds <= 0:
-        raise bad("[workers] lease_seconds", f"must be positive, got {c.workers.lease_seconds}")
+        bad("[workers] lease_seconds", f"must be positive, got {c.workers.lease_seconds}")
     if c.delivery.retries < 0 or c.delivery.retry_backoff < 0 or c.delivery.send_window_hours < 0:
-        raise bad("[delivery] retries, retry_backoff and send_window_hours", "must not be negative")
+        bad("[delivery] retries, retry_backoff and send_window_hours", "must not be negative")
     mailbox = c.delivery.unsubscribe_mailbox
     if mailbox and not _MAILBOX.match(mailbox):
-        raise bad("[delivery] unsubscribe_mailbox", "must be a plain address like "
+        bad("[delivery] unsubscribe_mailbox", "must be a plain address like "
                                                     f"'unsubscribe@news.example.org': {mailbox[:100]!r}")
     if c.render.inliner not in ("premailer", "css-inline"):
-        raise bad("[render] inliner", f"must be premailer or css-inline, got {c.render.inliner!r}")
+        bad("[render] inliner", f"must be premailer or css-inline, got {c.render.inliner!r}")
     if not 20_000 <= c.render.max_html_bytes <= 100_000:
-        raise bad("[render] max_html_bytes", "must be between 20000 and 100000 (Gmail clips ~102 KB)")
+        bad("[render] max_html_bytes", "must be between 20000 and 100000 (Gmail clips ~102 KB)")
     if c.summaries.backend not in ("extractive", "openai"):
-        raise bad("[summaries] backend", f"must be extractive or openai, got {c.summaries.backend!r}")
+        bad("[summaries] backend", f"must be extractive or openai, got {c.summaries.backend!r}")
     if c.summaries.backend == "openai" and not c.summaries.model:
-        raise bad("[summaries] model", "must name the model when backend = 'openai'")
+        bad("[summaries] model", "must name the model when backend = 'openai'")
     if not 0 <= c.curate.redundancy <= 2:
-        raise bad("[curate] redundancy", "must be between 0 and 2")
+        bad("[curate] redundancy", "must be between 0 and 2")
     if c.collect.retries < 0 or c.collect.parse_processes < 0 or c.collect.backoff < 0:
-        raise bad("[collect] retries, backoff and parse_processes", "must not be negative")
+        bad("[collect] retries, backoff and parse_processes", "must not be negative")
     if c.curate.max_items < 0:
-        raise bad("[curate] max_items", "must not be negative (0: no cap, the reading time decides)")
+        bad("[curate] max_items", "must not be negative (0: no cap, the reading time decides)")
     for section, key in (("collect", "workers"), ("collect", "max_bytes"),
                          ("collect", "per_host"), ("collect", "feed_timeout"), ("collect", "deadline"),
                          ("delivery", "batch_size"), ("collect", "window_hours")):
         if getattr(getattr(c, section), key) < 1:
-            raise bad(f"[{section}] {key}", "must be at least 1")
+            bad(f"[{section}] {key}", "must be at least 1")
     _check_webhooks(c.webhooks, bad)
 
 
-def _check_webhooks(w: WebhooksSection, bad: Any) -> None:
+def _check_webhooks(w: WebhooksSection, bad: Problems) -> None:
     for key in ("tolerance_seconds", "ses_max_age_seconds"):
         if not 10 <= getattr(w, key) <= 86_400:
-            raise bad(f"[webhooks] {key}", "must be between 10 and 86400 seconds")
+            bad(f"[webhooks] {key}", "must be between 10 and 86400 seconds")
     if w.soft_bounce_limit < 0:
-        raise bad("[webhooks] soft_bounce_limit", "must not be negative (0: never suppress)")
+        bad("[webhooks] soft_bounce_limit", "must not be negative (0: never suppress)")
     for arn in filter(None, (a.strip() for a in w.ses_topic_arns.split(","))):
         if not arn.startswith("arn:"):
-            raise bad("[webhooks] ses_topic_arns", f"must list SNS topic ARNs, got {arn!r}")
+            bad("[webhooks] ses_topic_arns", f"must list SNS topic ARNs, got {arn!r}")
 
 
-def _check_ops(c: Config, bad: Any) -> None:
+def _check_ops(c: Config, bad: Problems) -> None:
     """[schedule] rounds, [logging] and [alerts]."""
     s = c.schedule
     if not 1 <= s.send_every_minutes <= 60 or 60 % s.send_every_minutes:
-        raise bad("[schedule] send_every_minutes", "must divide 60 (e.g. 5, 10, 15, 30)")
+        bad("[schedule] send_every_minutes", "must divide 60 (e.g. 5, 10, 15, 30)")
     if s.collect_every_minutes and (not 1 <= s.collect_every_minutes <= 60
                                     or 60 % s.collect_every_minutes):
-        raise bad("[schedule] collect_every_minutes", "must divide 60 (0 = no extra collects)")
+        bad("[schedule] collect_every_minutes", "must divide 60 (0 = no extra collects)")
     if not 1 <= s.collect_hours <= 24:
-        raise bad("[schedule] collect_hours", "must be between 1 and 24")
+        bad("[schedule] collect_hours", "must be between 1 and 24")
     if s.misfire_grace_seconds < 1:
-        raise bad("[schedule] misfire_grace_seconds", "must be at least 1")
+        bad("[schedule] misfire_grace_seconds", "must be at least 1")
     if c.logging.format not in ("text", "json"):
-        raise bad("[logging] format", f"must be text or json, got {c.logging.format!r}")
+        bad("[logging] format", f"must be text or json, got {c.logging.format!r}")
     if c.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise bad("[logging] level", f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got "
+        bad("[logging] level", f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got "
                                      f"{c.logging.level!r}")
     a = c.alerts
     if a.webhook_url and urlsplit(a.webhook_url).scheme not in ("http", "https"):
-        raise bad("[alerts] webhook_url", f"must be an http(s) URL: {a.webhook_url!r}")
+        bad("[alerts] webhook_url", f"must be an http(s) URL: {a.webhook_url!r}")
     if any("@" not in part for part in a.email.split(",") if part.strip()):
-        raise bad("[alerts] email", f"must be addresses separated by commas: {a.email!r}")
+        bad("[alerts] email", f"must be addresses separated by commas: {a.email!r}")
     if a.feed_failures < 1 or a.webhook_timeout <= 0:
-        raise bad("[alerts] feed_failures", "must be at least 1 (webhook_timeout above 0)")
+        bad("[alerts] feed_failures", "must be at least 1 (webhook_timeout above 0)")
 
 
-def _check_signup(c: Config) -> None:
+def _check_signup(c: Config, bad: Problems) -> None:
     s = c.signup
     if not s.consent_text_version.strip():
-        raise ConfigError(f"{c.source}: [signup] consent_text_version must not be empty")
+        bad("[signup] consent_text_version", "must not be empty")
     if s.from_address and "@" not in s.from_address:
-        raise ConfigError(f"{c.source}: [signup] from_address must contain an address: "
-                          f"{s.from_address!r}")
+        bad("[signup] from_address", f"must contain an address: {s.from_address!r}")
     for key in ("confirm_hours", "pending_days", "window_minutes", "per_ip", "per_address",
                 "csrf_minutes"):
         if getattr(s, key) < 1:
-            raise ConfigError(f"{c.source}: [signup] {key} must be at least 1")
+            bad(f"[signup] {key}", "must be at least 1")
     if s.pending_days * 24 < s.confirm_hours:
-        raise ConfigError(f"{c.source}: [signup] pending_days must cover confirm_hours "
-                          "(a sign-up is not purged while its link still works)")
+        bad("[signup] pending_days", "must cover confirm_hours (a sign-up is not purged while "
+                                     "its link still works)")
     if c.web.proxy_hops < 0:
-        raise ConfigError(f"{c.source}: [web] proxy_hops must not be negative")
+        bad("[web] proxy_hops", "must not be negative")
 
 
-def _check_editor(c: Config) -> None:
+def _check_editor(c: Config, bad: Problems) -> None:
     e = c.editor
     if e.approval_deadline and not _HHMM.match(e.approval_deadline):
-        raise ConfigError(f"{c.source}: [editor] approval_deadline must be HH:MM (or empty for "
-                          f"[schedule] send_at), got {e.approval_deadline!r}")
-    if e.approval_deadline and not c.schedule.cutoff <= e.approval_deadline <= c.schedule.send_at:
-        raise ConfigError(f"{c.source}: [editor] approval_deadline must lie between [schedule] "
-                          f"cutoff ({c.schedule.cutoff}) and send_at ({c.schedule.send_at}), got "
-                          f"{e.approval_deadline!r}")
+        bad("[editor] approval_deadline", f"must be HH:MM (or empty for [schedule] send_at), "
+                                          f"got {e.approval_deadline!r}")
+    elif e.approval_deadline and not c.schedule.cutoff <= e.approval_deadline <= c.schedule.send_at:
+        bad("[editor] approval_deadline", f"must lie between [schedule] cutoff "
+                                          f"({c.schedule.cutoff}) and send_at "
+                                          f"({c.schedule.send_at}), got {e.approval_deadline!r}")
     if e.on_deadline not in ("send", "skip"):
-        raise ConfigError(f"{c.source}: [editor] on_deadline must be send or skip, got "
-                          f"{e.on_deadline!r}")
+        bad("[editor] on_deadline", f"must be send or skip, got {e.on_deadline!r}")
     if any("@" not in part for part in e.test_addresses.split(",") if part.strip()):
-        raise ConfigError(f"{c.source}: [editor] test_addresses must be addresses separated by "
-                          f"commas: {e.test_addresses!r}")
+        bad("[editor] test_addresses", f"must be addresses separated by commas: "
+                                       f"{e.test_addresses!r}")
     if not 0 < e.session_hours <= 24 * 30:
-        raise ConfigError(f"{c.source}: [editor] session_hours must be above 0 and at most 720")
+        bad("[editor] session_hours", "must be above 0 and at most 720")
     if e.max_login_failures < 1:
-        raise ConfigError(f"{c.source}: [editor] max_login_failures must be at least 1")
+        bad("[editor] max_login_failures", "must be at least 1")
+
+
+def _check_numbers(c: Config, bad: Problems) -> None:
+    """TOML has inf and nan; no setting means anything with them (a timeout of inf hangs)."""
+    for f in fields(c):
+        section = getattr(c, f.name)
+        if is_dataclass(section):
+            for g in fields(section):
+                value = getattr(section, g.name)
+                if isinstance(value, float) and not math.isfinite(value):
+                    bad(f"[{f.name}] {g.name}", f"must be a finite number, not {value}")
+    for table in ("sections", "keywords"):
+        for key, weight in getattr(c, table):
+            if not math.isfinite(weight):
+                bad(f"[{table}] {key!r}", f"must be a finite number, not {weight}")
+
+
+def _check_ports(c: Config, bad: Problems) -> None:
+    for key, port, low in (("[smtp] port", c.smtp.port, 1), ("[web] port", c.web.port, 1),
+                           ("[demo] sample_feeds_port", c.demo.sample_feeds_port, 0)):
+        if not low <= port <= 65535:
+            off = " (0: off)" if low == 0 else ""
+            bad(key, f"must be a port between {max(low, 1)} and 65535{off}, got {port}")
+
+
+STORE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
+
+
+def _check_store(c: Config, bad: Problems) -> None:
+    """The store's URL is one we support; a SQLite file can be written, or its folder made."""
+    url = c.store.url
+    if not url.startswith(STORE_SCHEMES):
+        bad("[store] url", f"must start with sqlite:/// or postgresql:// (or postgresql+psycopg://), "
+                           f"got {url.split('://')[0][:40]!r}",
+            hint='e.g. url = "sqlite:///var/newsletter.sqlite3" (relative to the config file)')
+        return
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        return
+    path = Path(c.database_url[len("sqlite:///"):])
+    hint = "check [store] url (a relative path is relative to the config file) and who may write there"
+    if path.is_dir():
+        bad("[store] url", f"names a folder, not a SQLite file: {path}", hint=hint)
+    elif path.exists():
+        try:
+            with path.open("ab"):  # appends nothing: only asks the system whether it may
+                pass
+        except OSError as exc:
+            bad("[store] url", f"{path} cannot be written: {exc.strerror or exc}", hint=hint)
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        bad("[store] url", f"the folder of {path} cannot be created: {folder} is a file",
+            hint=hint)
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        bad("[store] url", f"{path} cannot be created: {folder} is not writable", hint=hint)

@@ -1,12 +1,13 @@
 """Configuration: a TOML file checked key by key into frozen dataclasses.
 
-Every key has a default so the demo runs with none; a wrong key or value raises
-ConfigError naming the key and the file. Relative paths are relative to the file.
+Every key has a default; a wrong key or value raises ConfigError naming the key and
+the file, every wrong one at once. Relative paths are relative to the file.
 Secrets are never in the file: it names the environment variable (or a key file).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import fields
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from ..models import FeedSource
-from .checks import check_config
+from .checks import Problems, check_config
 from .model import Config
 from .sections import (
     OVERRIDE_LISTS,
@@ -51,45 +52,59 @@ def load_config(path: Path | None) -> Config:
 
 
 def config_from_dict(raw: dict[str, Any], *, source: str, base_dir: Path) -> Config:
-    """Build a Config from parsed TOML, naming the first wrong key."""
+    """Build a Config from parsed TOML; ConfigError naming every wrong key (and the file)."""
+    problems = Problems(source)
     sections: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "feeds":
             continue
-        if key in _WEIGHT_TABLES:
-            sections[key] = _weights(value, key, source)
-            continue
-        if key == "section_names":
-            if not isinstance(value, dict) or not all(isinstance(v, str) and v
-                                                      for v in value.values()):
-                raise ConfigError(f"{source}: [section_names] must map categories to section "
-                                  'names, e.g. World = "International"')
-            sections[key] = tuple(value.items())
-            continue
-        if key == "overrides":
-            sections[key] = overrides_from_dict(value, f"{source}: [overrides]")
-            continue
-        if key not in _SECTIONS:
-            known = ", ".join(sorted([*_SECTIONS, *_WEIGHT_TABLES, "section_names", "overrides",
-                                      "feeds"]))
-            raise ConfigError(f"{source}: unknown section [{key}] (known: {known})")
-        if not isinstance(value, dict):
-            raise ConfigError(f"{source}: [{key}] must be a table")
-        sections[key] = _build_section(_SECTIONS[key], key, value, source)
-    feeds = _build_feeds(raw.get("feeds", []), source)
-    config = Config(**sections, feeds=feeds, base_dir=base_dir, source=source)
-    check_config(config)
+        try:
+            sections[key] = _section(key, value, source, problems)
+        except ConfigError as exc:
+            problems.add(exc)
+    feeds = _build_feeds(raw.get("feeds", []), source, problems)
+    config = Config(**{k: v for k, v in sections.items() if v is not None}, feeds=feeds,
+                    base_dir=base_dir, source=source)
+    check_config(config, problems)
+    problems.raise_any()
     return config
 
 
-def _weights(values: Any, name: str, source: str) -> tuple[tuple[str, float], ...]:
+def _section(key: str, value: Any, source: str, problems: Problems) -> Any:
+    """One top-level table, its good keys kept (wrong ones go to problems)."""
+    if key in _WEIGHT_TABLES:
+        return _weights(value, key, source, problems)
+    if key == "section_names":
+        if not isinstance(value, dict) or not all(isinstance(v, str) and v
+                                                  for v in value.values()):
+            raise ConfigError(f"{source}: [section_names] must map categories to section "
+                              'names, e.g. World = "International"')
+        return tuple(value.items())
+    if key == "overrides":
+        return overrides_from_dict(value, f"{source}: [overrides]")
+    if key not in _SECTIONS:
+        known = ", ".join(sorted([*_SECTIONS, *_WEIGHT_TABLES, "section_names", "overrides",
+                                  "feeds"]))
+        raise ConfigError(f"{source}: unknown section [{key}] (known: {known})")
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: [{key}] must be a table")
+    return _build_section(_SECTIONS[key], key, value, source, problems)
+
+
+def _weights(values: Any, name: str, source: str,
+             problems: Problems) -> tuple[tuple[str, float], ...]:
     if not isinstance(values, dict):
         raise ConfigError(f"{source}: [{name}] must be a table of name = number")
     out = []
     for key, value in values.items():
-        weight = _coerce(value, float, f"[{name}] {key!r}", source)
+        try:
+            weight = _coerce(value, float, f"[{name}] {key!r}", source)
+        except ConfigError as exc:
+            problems.add(exc)
+            continue
         if weight < 0:
-            raise ConfigError(f"{source}: [{name}] {key!r} must not be negative")
+            problems.add(ConfigError(f"{source}: [{name}] {key!r} must not be negative"))
+            continue
         out.append((key, weight))
     return tuple(out)
 
@@ -112,22 +127,28 @@ def overrides_from_dict(values: Any, where: str, *, allow_file: bool = True) -> 
     return OverridesSection(**kwargs)
 
 
-def _build_section(cls: type, name: str, values: dict[str, Any], source: str) -> Any:
+def _build_section(cls: type, name: str, values: dict[str, Any], source: str,
+                   problems: Problems) -> Any:
     defaults = cls()
     kwargs = {}
     allowed = {f.name: type(getattr(defaults, f.name)) for f in fields(cls)}
     for key, value in values.items():
         if key not in allowed:
-            raise ConfigError(
+            problems.add(ConfigError(
                 f"{source}: unknown key '{key}' in [{name}]",
                 hint=f"known keys: {', '.join(sorted(allowed))}",
-            )
+            ))
+            continue
         if allowed[key] is tuple:  # a list of strings, e.g. [curate] rubric_labels
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-                raise ConfigError(f"{source}: [{name}] {key} must be a list of strings")
+                problems.add(ConfigError(f"{source}: [{name}] {key} must be a list of strings"))
+                continue
             kwargs[key] = tuple(value)
             continue
-        kwargs[key] = _coerce(value, allowed[key], f"[{name}] {key}", source)
+        try:
+            kwargs[key] = _coerce(value, allowed[key], f"[{name}] {key}", source)
+        except ConfigError as exc:
+            problems.add(exc)
     return cls(**kwargs)
 
 
@@ -144,34 +165,47 @@ def _coerce(value: Any, kind: type, where: str, source: str) -> Any:
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
-def _build_feeds(values: Any, source: str) -> tuple[FeedSource, ...]:
+def _build_feeds(values: Any, source: str, problems: Problems) -> tuple[FeedSource, ...]:
     if not isinstance(values, list):
-        raise ConfigError(f"{source}: feeds must be an array of tables ([[feeds]])")
+        problems.add(ConfigError(f"{source}: feeds must be an array of tables ([[feeds]])"))
+        return ()
     feeds = []
     seen: set[str] = set()
     for i, item in enumerate(values, 1):
-        where = f"[[feeds]] #{i}"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{source}: {where} must be a table")
-        for key in item:
-            if key not in _FEED_KEYS:
-                raise ConfigError(
-                    f"{source}: unknown key '{key}' in {where}",
-                    hint=f"known keys: {', '.join(_FEED_KEYS)}",
-                )
-        kwargs = {k: _coerce(v, _FEED_KEYS[k], f"{where} {k}", source) for k, v in item.items()}
-        url = kwargs.get("url")
-        if not url or urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigError(f"{source}: {where} url must be an http(s) URL, got {url!r}")
-        if url in seen:
-            raise ConfigError(f"{source}: {where} url {url} is listed twice")
-        seen.add(url)
-        kwargs.setdefault("name", urlsplit(url).hostname or url)
-        if kwargs.get("full_text", "auto") not in FULL_TEXT_MODES:
-            raise ConfigError(f"{source}: {where} full_text must be one of "
-                              f"{', '.join(FULL_TEXT_MODES)}, not {kwargs['full_text']!r}")
-        feeds.append(FeedSource(**kwargs))
+        try:
+            feed = _build_feed(i, item, source, seen)
+        except ConfigError as exc:
+            problems.add(exc)
+            continue
+        seen.add(feed.url)
+        feeds.append(feed)
     return tuple(feeds)
+
+
+def _build_feed(i: int, item: Any, source: str, seen: set[str]) -> FeedSource:
+    where = f"[[feeds]] #{i}"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{source}: {where} must be a table")
+    for key in item:
+        if key not in _FEED_KEYS:
+            raise ConfigError(
+                f"{source}: unknown key '{key}' in {where}",
+                hint=f"known keys: {', '.join(_FEED_KEYS)}",
+            )
+    kwargs = {k: _coerce(v, _FEED_KEYS[k], f"{where} {k}", source) for k, v in item.items()}
+    url = kwargs.get("url")
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(f"{source}: {where} url must be an http(s) URL, got {url!r}")
+    if url in seen:
+        raise ConfigError(f"{source}: {where} url {url} is listed twice")
+    kwargs.setdefault("name", urlsplit(url).hostname or url)
+    if kwargs.get("full_text", "auto") not in FULL_TEXT_MODES:
+        raise ConfigError(f"{source}: {where} full_text must be one of "
+                          f"{', '.join(FULL_TEXT_MODES)}, not {kwargs['full_text']!r}")
+    if "weight" in kwargs and not math.isfinite(kwargs["weight"]):
+        raise ConfigError(f"{source}: {where} weight must be a finite number, "
+                          f"not {kwargs['weight']}")
+    return FeedSource(**kwargs)
 
 
 def find_config_path(explicit: str | None) -> Path | None:
