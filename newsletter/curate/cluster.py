@@ -29,6 +29,9 @@ from ..text.matching import terms
 Vector = dict[str, float]
 
 _HEADLINE_WEIGHT = 2  # a headline word counts as two summary words
+_PAIR_WEIGHT = 0.5  # two adjacent headline words, as one term: "bankruptcy protection", "mt gox"
+_ONCE_DAY = 250  # a term in one story of a day larger than this weighs sqrt(_ONCE_DAY / stories)
+_REFINE = 8  # rounds of single-story moves between final groups, then merging again, at most
 _SUMMARY_TERMS = 60  # the opening of a summary says what it is about; the rest adds noise
 _LOOKAHEAD_DF = 16  # first pass: an unvisited story is a candidate through words this rare
 _MAX_SWEEPS = 32  # passes of local moves per level, at most
@@ -68,26 +71,38 @@ def story_vectors(stories: Sequence[Story]) -> list[Vector]:
 
     Term frequency is damped (1 + ln count) and idf smoothed (1 + ln((n + 1) / (df + 1))), except
     that a word found in every story weighs nothing: it tells none of them apart (feed boilerplate,
-    a headline template shared by the day's stories).
+    a headline template shared by the day's stories). On a large day a term found in one story
+    only weighs less, sqrt(_ONCE_DAY / stories): among hundreds of stories it is mostly incidental
+    wording, which matches no other story and only shrinks that story's similarity to every other
+    (most headline word pairs are such terms). On a small day it keeps full weight: there the
+    once-seen words are often what tells stories apart (a town in a shared headline template).
     """
     bags = [_bag(story) for story in stories]
     df: Counter[str] = Counter()
     for bag in bags:
         df.update(bag.keys())
     n = len(bags)
+    once = min(1.0, math.sqrt(_ONCE_DAY / n)) if n else 1.0
     vectors = []
     for bag in bags:
         vec = {t: (1.0 + math.log(c)) * (1.0 + math.log((n + 1) / (df[t] + 1)))
+               * (once if df[t] == 1 else 1.0)
                for t, c in sorted(bag.items()) if df[t] < n or n == 1}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vectors.append({t: v / norm for t, v in vec.items()})
     return vectors
 
 
-def _bag(story: Story) -> Counter[str]:
-    bag = Counter(terms(story.summary, story.language)[:_SUMMARY_TERMS])
-    for term in terms(story.title, story.language):
+def _bag(story: Story) -> dict[str, float]:
+    """Term counts: summary opening once, headline words _HEADLINE_WEIGHT, headline pairs."""
+    bag: dict[str, float] = defaultdict(float)
+    for term in terms(story.summary, story.language)[:_SUMMARY_TERMS]:
+        bag[term] += 1
+    title = terms(story.title, story.language)
+    for term in title:
         bag[term] += _HEADLINE_WEIGHT
+    for first, second in zip(title, title[1:], strict=False):
+        bag[f"{first} {second}"] += _PAIR_WEIGHT
     return bag
 
 
@@ -95,33 +110,58 @@ def communities(vectors: Sequence[Vector], threshold: float) -> list[list[int]]:
     """Groups of the indices of ``vectors`` (unit, sparse) maximising the Constant Potts Model.
 
     Louvain: local moves of nodes, then each group becomes one node (the sum of its vectors),
-    until a level moves nothing. Groups come in order of their lowest index, each sorted.
+    until a level moves nothing. Then single stories move between the groups found (a story
+    merged early with a group that later grew away from it), and Louvain resumes from there,
+    until no story moves. Groups come in order of their lowest index, each sorted.
     """
-    nodes = [dict(v) for v in vectors]
-    sizes = [1] * len(nodes)
-    members = [[i] for i in range(len(nodes))]
-    first = True
+    stories = [dict(v) for v in vectors]
+    label = _louvain(stories, list(range(len(stories))), threshold, first=True)
+    for _ in range(_REFINE):
+        moved = _local_moves(stories, [1] * len(stories), threshold, first=False, start=label)
+        if moved == label:
+            break
+        label = _louvain(stories, moved, threshold, first=False)
+    groups: dict[int, list[int]] = {}
+    for index, group in enumerate(label):
+        groups.setdefault(group, []).append(index)
+    return sorted(groups.values(), key=lambda m: m[0])
+
+
+def _louvain(stories: list[Vector], start: list[int], threshold: float, *, first: bool) -> list[int]:
+    """Each story's group (named by its lowest story): Louvain levels from the partition ``start``."""
+    nodes, sizes, members = _merge(stories, [1] * len(stories), [[i] for i in range(len(stories))], start)
     while nodes:
         labels = _local_moves(nodes, sizes, threshold, first=first)
         first = False
-        order = list(dict.fromkeys(labels))  # groups in order of their first node
-        if len(order) == len(nodes):
+        if len(set(labels)) == len(nodes):
             break
-        index = {label: k for k, label in enumerate(order)}
-        merged: list[dict[str, float]] = [defaultdict(float) for _ in order]
-        merged_sizes = [0] * len(order)
-        merged_members: list[list[int]] = [[] for _ in order]
-        for node, label in enumerate(labels):
-            k = index[label]
-            for term, value in nodes[node].items():
-                merged[k][term] += value
-            merged_sizes[k] += sizes[node]
-            merged_members[k].extend(members[node])
-        nodes, sizes, members = [dict(m) for m in merged], merged_sizes, merged_members
-    return sorted((sorted(m) for m in members), key=lambda m: m[0])
+        nodes, sizes, members = _merge(nodes, sizes, members, labels)
+    label = [0] * len(stories)
+    for group in members:
+        for index in group:
+            label[index] = min(group)
+    return label
 
 
-def _local_moves(nodes: list[Vector], sizes: list[int], threshold: float, *, first: bool) -> list[int]:
+def _merge(nodes: list[Vector], sizes: list[int], members: list[list[int]],
+           labels: list[int]) -> tuple[list[Vector], list[int], list[list[int]]]:
+    """One node per label (in order of its first node): summed vectors, sizes and members."""
+    order = list(dict.fromkeys(labels))
+    index = {label: k for k, label in enumerate(order)}
+    merged: list[dict[str, float]] = [defaultdict(float) for _ in order]
+    merged_sizes = [0] * len(order)
+    merged_members: list[list[int]] = [[] for _ in order]
+    for node, label in enumerate(labels):
+        k = index[label]
+        for term, value in nodes[node].items():
+            merged[k][term] += value
+        merged_sizes[k] += sizes[node]
+        merged_members[k].extend(members[node])
+    return [dict(m) for m in merged], merged_sizes, merged_members
+
+
+def _local_moves(nodes: list[Vector], sizes: list[int], threshold: float, *, first: bool,
+                 start: list[int] | None = None) -> list[int]:
     """Each node's group after moving nodes one at a time while one gains by moving.
 
     Moving node i (``sizes[i]`` stories) into group g gains sim(i, g) - threshold * sizes[i] *
@@ -130,15 +170,18 @@ def _local_moves(nodes: list[Vector], sizes: list[int], threshold: float, *, fir
     ``first`` level the nodes join ``sums`` as they are visited, and a node not yet visited is
     offered only through a word shared by at most ``_LOOKAHEAD_DF`` stories (the visited ones
     are always offered exactly): no pass looks at every pair of stories sharing a common word.
+    Other levels may ``start`` from a partition (labels are node indices) instead of singletons.
     """
-    label = list(range(len(nodes)))
-    stories = list(sizes)  # per group
+    label = list(start) if start is not None else list(range(len(nodes)))
+    stories = [0] * len(nodes)  # per group
+    for node, group in enumerate(label):
+        stories[group] += sizes[node]
     sums: dict[str, dict[int, float]] = defaultdict(dict)
     self_sim = [_dot(v, v) for v in nodes]
     rare = _rare_postings(nodes) if first else {}
     if not first:
         for i, vec in enumerate(nodes):
-            _add(vec, i, sums)
+            _add(vec, label[i], sums)
     for sweep in range(_MAX_SWEEPS):
         visiting = first and sweep == 0
         moved = 0
@@ -157,6 +200,8 @@ def _local_moves(nodes: list[Vector], sizes: list[int], threshold: float, *, fir
                 gain = sim - stories[group] * penalty
                 if gain > best_gain + _EPSILON:  # only a real gain moves: the passes end
                     best, best_gain = group, gain
+            if best_gain < -_EPSILON and not stories[i]:  # better alone, in the group named after it
+                best = i
             stories[best] += sizes[i]
             if not visiting and best != own:
                 _remove(vec, own, sums)
