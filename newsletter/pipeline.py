@@ -62,7 +62,9 @@ def utc_now() -> datetime:
 
 
 def today(config: Config, clock: Clock = utc_now) -> date:
-    """The issue date today, in the newsletter's time zone."""
+    """The issue date today, in the newsletter's time zone ([demo] issue_date when pinned)."""
+    if config.demo.issue_date:
+        return date.fromisoformat(config.demo.issue_date)
     return clock().astimezone(config.zone).date()
 
 
@@ -353,7 +355,7 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
     if closes is not None and clock() > closes and not force and not local:
         raise StaleIssue(
             f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
-            "not sent", hint="newsletter send --force sends it anyway")
+            "not sent", hint=f"newsletter send --date {issue_date} --force sends it anyway")
     if resend_failed:
         store.requeue_failed(issue_date, clock())
     elif force and local:  # --force: those recorded as past their window go too

@@ -33,20 +33,47 @@ from .options import (
 @click.option("--language", type=click.Choice(LANGUAGES), default="fr", show_default=True)
 @json_option
 def demo(out: Path, issue_date: date | None, language: str, as_json: bool) -> None:
-    """Run the whole job on bundled sample feeds: no config, no internet."""
-    from ..demo.run import run_demo
+    """Run the whole job on bundled sample feeds: no config, no internet. Leaves the next
+    day's issue as a draft, and an editor account for the desk."""
+    from ..demo.run import EDITOR, run_demo
 
     out = out.resolve()
-    report, config = run_demo(out, issue_date or date.today(), language=language)
+    result = run_demo(out, issue_date or date.today(), language=language)
+    report, config, draft = result.report, result.config, result.draft
+    cfg = out / "newsletter.toml"
+    desk_url = f"http://127.0.0.1:{config.web.port}/editor/"
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print_report(report, config)
-        click.echo(f"outbox:  {config.path(config.delivery.outbox_dir)}")
-        click.echo(f"preview: {out / 'preview.html'}")
-        click.echo(f"config:  {out / 'newsletter.toml'}  (try: newsletter status --config "
-                   f"{out / 'newsletter.toml'})")
+        click.echo(json.dumps({**report.to_dict(), "demo": {
+            "config": str(cfg), "draft": draft.to_dict(),
+            "desk": {"url": desk_url, "username": EDITOR, "password": result.password}}},
+            ensure_ascii=False, indent=2))
+        sys.exit(1 if report.failed else 0)
+    print_report(report, config)
+    click.echo(f"outbox:  {config.path(config.delivery.outbox_dir)}")
+    click.echo(f"preview: {out / 'preview.html'}")
+    click.echo(f"config:  {cfg}")
+    click.echo("")
+    day, sent = draft.issue_date, report.issue_date
+    click.echo(f"draft:   the {day} issue ({draft.items_chosen} chosen + {draft.in_brief} in brief)"
+               " waits for an editor's approval.")
+    click.echo(f"         The config pins today to {day} ([demo] issue_date): commands without "
+               f"--date act on this draft; --date {sent} shows the issue just sent.")
+    click.echo("try:")
+    for line in (f"export NEWSLETTER_CONFIG={_arg(cfg)}",
+                 "newsletter preview", "newsletter rank --explain",
+                 "newsletter send-test --to you@example.org",
+                 f"newsletter approve --as {EDITOR}", "newsletter send"):
+        click.echo(f"  {line}")
+    click.echo(f"desk:    newsletter serve --config {_arg(cfg)}  then {desk_url}  "
+               f"({EDITOR} / {result.password})")
     sys.exit(1 if report.failed else 0)
+
+
+def _arg(path: Path) -> str:
+    """A path as a shell argument (quoted when it holds spaces or quotes)."""
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 @click.command(name="run")

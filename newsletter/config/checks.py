@@ -6,6 +6,7 @@ import math
 import os
 import re
 from dataclasses import fields, is_dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -76,6 +77,7 @@ def check_config(c: Config, problems: Problems | None = None) -> None:
     _check_editor(c, bad)
     _check_numbers(c, bad)
     _check_ports(c, bad)
+    _check_demo(c, bad)
     _check_store(c, bad)
     if problems is None:
         bad.raise_any()
@@ -244,6 +246,14 @@ def _check_ports(c: Config, bad: Problems) -> None:
         if not low <= port <= 65535:
             off = " (0: off)" if low == 0 else ""
             bad(key, f"must be a port between {max(low, 1)} and 65535{off}, got {port}")
+
+
+def _check_demo(c: Config, bad: Problems) -> None:
+    if c.demo.issue_date:
+        try:
+            date.fromisoformat(c.demo.issue_date)
+        except ValueError:
+            bad("[demo] issue_date", f"must be a date like 2026-11-27, got {c.demo.issue_date!r}")
 
 
 STORE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")

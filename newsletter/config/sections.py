@@ -285,6 +285,8 @@ class DemoSection:
     # When not 0, collecting first serves the bundled sample feeds on 127.0.0.1:<port>
     # (dates moved to the issue date), so a demo config works offline after the demo.
     sample_feeds_port: int = 0
+    # When set (YYYY-MM-DD), "today" for commands without --date: the demo's issue day.
+    issue_date: str = ""
 
 
 def parse_hhmm(value: str) -> time:

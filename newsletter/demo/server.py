@@ -85,6 +85,36 @@ def shift_dates(xml: str, days: int) -> str:
     return _ISO.sub(iso, _RFC822.sub(rfc822, xml))
 
 
+# A dated path of an invented publisher's site: https://www.host.example/2026/11/27/slug
+_DATED_LINK = re.compile(r"(https?://[\w.-]+\.example/)(\d{4})/(\d{2})/(\d{2})/")
+_ITEM_ID = re.compile(r"(<guid\b[^>]*>|<id>)([^<]+)(</guid>|</id>)")
+
+
+def move_link_dates(text: str, days: int) -> str:
+    """Move the /YYYY/MM/DD/ of every demo publisher's link by ``days`` days."""
+    if not days:
+        return text
+
+    def moved(m: re.Match[str]) -> str:
+        try:
+            day = date(int(m.group(2)), int(m.group(3)), int(m.group(4))) + timedelta(days=days)
+        except ValueError:
+            return m.group(0)
+        return f"{m.group(1)}{day:%Y/%m/%d}/"
+
+    return _DATED_LINK.sub(moved, text)
+
+
+def republish(xml: str, days: int) -> str:
+    """The feed as its publisher would write it ``days`` days later: dates, links and item
+    ids moved, so that each day's items are new stories (same text, new addresses), not
+    the earlier day's seen again."""
+    if not days:
+        return xml
+    relabelled = _ITEM_ID.sub(lambda m: f"{m.group(1)}{m.group(2)}#day{days:+d}{m.group(3)}", xml)
+    return move_link_dates(shift_dates(relabelled, days), days)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SampleFeedServer
 
@@ -128,7 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SampleFeedServer(ThreadingHTTPServer):
-    """Serves /feeds/<file> from the bundled folder, with dates moved by ``shift_days``."""
+    """Serves /feeds/<file> from the bundled folder, republished ``shift_days`` days later
+    (dates, links and item ids moved: see ``republish``)."""
 
     daemon_threads = True
 
@@ -151,8 +182,9 @@ class SampleFeedServer(ThreadingHTTPServer):
             return robots_txt()
         if not path.startswith(ARTICLE_PREFIX):
             return None
-        try:
-            return article_page(path)
+        try:  # the page of the item as first written (republish moved its link's date)
+            return article_page(move_link_dates(f"https://{path.removeprefix(ARTICLE_PREFIX)}",
+                                                -self.shift_days))
         except KeyError:
             return None
 
@@ -163,7 +195,7 @@ class SampleFeedServer(ThreadingHTTPServer):
         file = self.folder / name
         if not file.is_file():
             return None
-        return shift_dates(file.read_text(encoding="utf-8"), self.shift_days).encode("utf-8")
+        return republish(file.read_text(encoding="utf-8"), self.shift_days).encode("utf-8")
 
     def __enter__(self) -> SampleFeedServer:
         self._thread = threading.Thread(target=self.serve_forever, name="sample-feeds",

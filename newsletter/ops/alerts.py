@@ -63,7 +63,8 @@ def run_alerts(config: Config, store: Store, *, command: str, issue_date: date |
                             f"send: {report['messages_failed']} message(s) of the {day} issue "
                             "not delivered",
                             "see `newsletter status` for the ledger counts; "
-                            "`newsletter send --resend-failed` retries the permanent failures",
+                            f"`newsletter send --date {day} --resend-failed` retries the "
+                            "permanent failures",
                             {"issue_date": day, "command": command,
                              "messages_failed": report["messages_failed"]}))
     alerts += feed_alerts(config, store)

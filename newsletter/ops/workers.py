@@ -57,7 +57,7 @@ def worker_stage(config: Config, store: Store, issue_date: date, *, clock: Clock
     if closes is not None and clock() > closes and not force and not local:
         raise StaleIssue(
             f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
-            "not sent", hint="newsletter send --worker --force sends it anyway")
+            "not sent", hint=f"newsletter send --worker --date {issue_date} --force sends it anyway")
     if resend_failed:
         store.requeue_failed(issue_date, clock())
     if resend_unknown:

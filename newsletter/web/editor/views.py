@@ -66,7 +66,8 @@ def add_desk_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> None
     @bp.get("/")
     @required
     def home() -> BaseResponse:
-        return redirect(url_for("editor.draft", day=pipeline.today(config).isoformat()))
+        return redirect(url_for("editor.draft", day=landing_day(store, pipeline.today(config))
+                                .isoformat()))
 
     @bp.get("/issue/<day>")
     @required
@@ -190,9 +191,10 @@ def add_desk_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> None
             me = request.form.get("action") == "test-me"
             to = [g.editor["email"]] if me else service.test_list(config)
             if not [a for a in to if a]:
-                raise EditRefused("no address: " + ("add one to your account (newsletter editors "
-                                                    "add NAME --email ADDR)" if me else
-                                                    "set [editor] test_addresses"))
+                raise EditRefused("no address: " + ("your account has none (an account gets "
+                                                    "one at creation: newsletter editors add "
+                                                    "NAME --email ADDR); send to the test list"
+                                                    if me else "set [editor] test_addresses"))
             try:
                 service.send_tests(config, store, d, to, editor=g.editor["username"],
                                    now=pipeline.utc_now())
@@ -231,6 +233,17 @@ def add_desk_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -> None
         shown: tuple[str, int] = page("editor/issues.html", rows=rows, csrf=auth.csrf(),
                                       editor=g.editor)
         return shown
+
+
+def landing_day(store: Store, today: date) -> date:
+    """Where /editor/ lands: today's issue when built, else the newest draft, else the newest
+    issue (the issues page links to every other); today (not built yet) when none is."""
+    listed = store.list_issues()
+    if any(r["issue_date"] == today for r in listed):
+        return today
+    drafts = [r for r in listed if r["status"] == "draft"]
+    newest = drafts or listed
+    return newest[0]["issue_date"] if newest else today
 
 
 def replace_hand(d: service.Draft, hand_set: dict[str, str]) -> service.Draft:
