@@ -58,6 +58,11 @@ def srv(tmp_path: Path, demo_today: Path) -> Path:
     (home / ".venv" / "bin").mkdir(parents=True)
     (home / ".venv" / "bin" / "newsletter").symlink_to(Path(sys.executable).parent / "newsletter")
     (home / "var" / "backups").mkdir(parents=True)
+    # A deployment without the demo's editorial hold: no approval step, "today" not pinned.
+    config = home / "newsletter.toml"
+    text = config.read_text(encoding="utf-8").replace("require_approval = true",
+                                                      "require_approval = false")
+    config.write_text(re.sub(r"(?m)^issue_date = .*$", "", text), encoding="utf-8")
     env = blocks("sh")[0]
     assert env.startswith("# /etc/newsletter/env\n")
     (tmp_path / "env").write_text(localise(env, home), encoding="utf-8")
