@@ -333,6 +333,19 @@ def send_window_closes(config: Config, issue_date: date) -> datetime | None:
     return send_at + timedelta(hours=hours)
 
 
+def may_send(config: Config, store: Store, issue_date: date, now: datetime, *, force: bool,
+             command: str = "newsletter send") -> None:
+    """Raise unless the issue may go now: its approval ([editor] require_approval), then its
+    send window (unless --force, or local-time delivery, which checks it per subscriber)."""
+    approval_gate(config, store, issue_date, now)
+    closes = send_window_closes(config, issue_date)
+    if (closes is not None and now > closes and not force
+            and not config.schedule.local_delivery):
+        raise StaleIssue(
+            f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
+            "not sent", hint=f"{command} --date {issue_date} --force sends it anyway")
+
+
 def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock = utc_now,
                sender: Sender | None = None, progress: Callable[[int], None] | None = None,
                force: bool = False, resend_failed: bool = False, resend_unknown: bool = False,
@@ -349,13 +362,8 @@ def send_stage(config: Config, store: Store, issue_date: date, *, clock: Clock =
     and the send window is checked per subscriber. With [editor] require_approval, an
     unapproved issue waits for its approval deadline (desk/approval.py).
     """
-    approval_gate(config, store, issue_date, clock())
-    closes = send_window_closes(config, issue_date)
+    may_send(config, store, issue_date, clock(), force=force)
     local = config.schedule.local_delivery
-    if closes is not None and clock() > closes and not force and not local:
-        raise StaleIssue(
-            f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
-            "not sent", hint=f"newsletter send --date {issue_date} --force sends it anyway")
     if resend_failed:
         store.requeue_failed(issue_date, clock())
     elif force and local:  # --force: those recorded as past their window go too

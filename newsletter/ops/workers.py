@@ -15,10 +15,9 @@ from ..compose import MessageFactory
 from ..config import Config
 from ..delivery import Sender, make_sender
 from ..delivery.worker import Hold, WorkerResult, WorkerSettings, run_worker, worker_name
-from ..desk import approval_gate, begin_sending
-from ..errors import StaleIssue
+from ..desk import begin_sending
 from ..models import Subscriber
-from ..pipeline import Clock, message_factory, send_window_closes, stored_issue, utc_now
+from ..pipeline import Clock, may_send, message_factory, stored_issue, utc_now
 from ..store import Store
 from .alerts import alert_unknown
 from .localtime import delivery_hold, due_at
@@ -51,13 +50,8 @@ def worker_stage(config: Config, store: Store, issue_date: date, *, clock: Clock
     (delivery/recovery.py); unknown ones are alerted. ``resend_unknown`` first puts those
     in doubt back in the queue (the operator decided).
     """
-    approval_gate(config, store, issue_date, clock())
-    closes = send_window_closes(config, issue_date)
+    may_send(config, store, issue_date, clock(), force=force, command="newsletter send --worker")
     local = config.schedule.local_delivery
-    if closes is not None and clock() > closes and not force and not local:
-        raise StaleIssue(
-            f"the {issue_date} issue is past its send window (closed {closes:%Y-%m-%d %H:%M %Z}): "
-            "not sent", hint=f"newsletter send --worker --date {issue_date} --force sends it anyway")
     if resend_failed:
         store.requeue_failed(issue_date, clock())
     if resend_unknown:
