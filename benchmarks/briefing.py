@@ -187,7 +187,7 @@ def demo_day(work: Path) -> dict[str, Any]:
     from newsletter.demo import SAMPLE_DATE
     from newsletter.demo.run import demo_config
 
-    config = demo_config(work / "demo", "fr")
+    config = demo_config(work / "demo", "fr", SAMPLE_DATE)  # "today" pinned to the samples' day
     clock = datetime.combine(SAMPLE_DATE, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
     return measure("demo samples (fr)", config, SAMPLE_DATE, clock)
 
