@@ -136,7 +136,8 @@ def test_a_mistyped_store_path_is_refused_not_created(tmp_path: Path) -> None:
         done = run_cli(*command, "--config", str(config), cwd=tmp_path)
         assert done.returncode == 1, (command, done.stderr)
         assert f"error: no store at {tmp_path}/db.sqlte3" in done.stderr, done.stderr
-        assert "newsletter init" in done.stderr and "newsletter db upgrade" in done.stderr
+        assert "`newsletter init`" in done.stderr, done.stderr
+        assert f"`newsletter --config {config} db upgrade`" in done.stderr, done.stderr
         assert not (tmp_path / "db.sqlte3").exists(), command
     assert run_cli("subscribers", "list", "--config", str(real), cwd=tmp_path).returncode == 0
     upgrade = run_cli("db", "upgrade", "--config", str(config), cwd=tmp_path)
@@ -173,3 +174,47 @@ def test_a_bad_time_zone_is_an_error_with_a_hint(tmp_path: Path, zone: str) -> N
         assert done.returncode == 2, (command, done.stderr)
         assert done.stderr.startswith(f"error: {config}: [newsletter] timezone"), done.stderr
         assert "hint: a Region/City name" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_hints_carry_the_config_the_user_typed_and_work_as_shown(tmp_path: Path,
+                                                                 where: str) -> None:
+    """A hint is a command to type: someone who gave --config gets it back in the hint, from
+    any folder; with $NEWSLETTER_CONFIG (still set in their shell) the hint stays short."""
+    (tmp_path / "site").mkdir()
+    config = write_config(tmp_path / "site", extra="[security]\nsecret_env = \"T_SECRET\"\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"NEWSLETTER_CONFIG": "", "T_SECRET": "x" * 32}
+    args = ["editors", "remove", "nobody"]
+    typed = ["--config", str(config), *args] if where == "before" else [*args, "--config",
+                                                                         str(config)]
+    done = run_cli(*typed, cwd=elsewhere, env=env)
+    assert done.returncode != 0 and "no editor called 'nobody'" in done.stderr, done.stderr
+    hint = done.stderr.split("hint: ", 1)[1].strip()
+    assert hint == f"newsletter --config {config} editors list", hint
+    again = run_cli(*hint.split()[1:], cwd=elsewhere, env=env)  # typed as shown
+    assert again.returncode == 0, again.stderr
+
+    by_env = run_cli(*args, cwd=elsewhere, env={**env, "NEWSLETTER_CONFIG": str(config)})
+    assert "hint: newsletter editors list" in by_env.stderr, by_env.stderr
+
+
+def test_with_config_names_only_commands_and_quotes_paths() -> None:
+    from newsletter.cli.main import COMMANDS
+    from newsletter.cli.options import with_config
+
+    def typed(text: str, path: str | None = "n.toml") -> str:
+        return with_config(text, path, COMMANDS)
+
+    assert typed("run newsletter db upgrade", "my site/n.toml") == \
+        "run newsletter --config 'my site/n.toml' db upgrade"
+    assert typed("check the feeds (newsletter feeds check)") == \
+        "check the feeds (newsletter --config n.toml feeds check)"
+    assert typed("newsletter send-test --to a@b.example") == \
+        "newsletter --config n.toml send-test --to a@b.example"
+    assert typed("the newsletter is late; newsletter sends") == \
+        "the newsletter is late; newsletter sends"  # prose, not commands
+    assert typed("newsletter send", None) == "newsletter send"
+    assert typed("`newsletter init` or `newsletter demo`") == "`newsletter init` or `newsletter demo`"
+    assert typed("newsletter --config a.toml send") == "newsletter --config a.toml send"

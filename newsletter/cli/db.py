@@ -14,7 +14,7 @@ import click
 
 from ..config import Config
 from ..errors import StoreError
-from .options import config_option, json_option, open_store, progress_bar, stop_on_sigterm
+from .options import as_typed, config_option, json_option, open_store, progress_bar, stop_on_sigterm
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -92,7 +92,8 @@ def db_check(config: Config) -> None:
         at = migrate.current(store.engine)
         diffs = migrate.differences(store.engine) if at == migrate.head() else []
     if at != migrate.head():
-        click.echo(f"revision {at or 'none'}, newest {migrate.head()}: run newsletter db upgrade")
+        click.echo(as_typed(f"revision {at or 'none'}, newest {migrate.head()}: "
+                            "run newsletter db upgrade"))
         sys.exit(1)
     for diff in diffs:
         click.echo(f"differs: {diff}")

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..errors import NewsletterError
-from .options import CONFIG_HELP, CONFIG_META
+from .options import CONFIG_HELP, CONFIG_META, GIVEN_META, with_config
 
 # command name -> (module of newsletter.cli, attribute): the one place commands are registered.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -69,6 +69,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except NewsletterError as exc:
+            # Hints name commands to type: with the --config the user gave, they work as shown.
+            if exc.hint:
+                exc.hint = with_config(exc.hint, ctx.meta.get(GIVEN_META), COMMANDS)
             click.echo(f"error: {exc.format()}", err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:

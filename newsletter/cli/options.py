@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
+import shlex
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,6 +43,30 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 CONFIG_META = "newsletter.config_path"  # the group's --config (before the command), in ctx.meta
 CONFIG_HELP = "Config file (default: $NEWSLETTER_CONFIG, then ./newsletter.toml)."
+GIVEN_META = "newsletter.given_config"  # the --config the user typed, for hints (ctx.meta)
+
+
+def with_config(text: str, config_path: str | None, commands: Iterable[str]) -> str:
+    """``text`` with ``--config PATH`` after ``newsletter`` wherever a command follows it
+    (``newsletter db upgrade``, not "the newsletter is late"), so a hint printed to someone
+    who typed ``--config`` works when typed as shown."""
+    # init and demo write a config rather than read one: they take none.
+    names = sorted(set(commands) - {"init", "demo"}, key=len, reverse=True)
+    if not config_path or not names:
+        return text
+    alternatives = "|".join(map(re.escape, names))
+    pattern = rf"\bnewsletter (?=(?:{alternatives})\b(?!-))"
+    return re.sub(pattern, f"newsletter --config {shlex.quote(config_path)} ", text)
+
+
+def as_typed(text: str) -> str:
+    """``with_config`` for the command running now (outside a command: ``text`` as is)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return text
+    root = ctx.find_root()
+    commands = root.command.list_commands(root) if isinstance(root.command, click.Group) else ()
+    return with_config(text, ctx.meta.get(GIVEN_META), commands)
 
 
 def given_config_path(config_path: str | None) -> str | None:
@@ -62,7 +88,9 @@ def config_option(func: F) -> F:
         from ..config import load_config, required_config_path
         from ..ops.logs import configure_logging
 
-        config = load_config(required_config_path(given_config_path(config_path)))
+        given = given_config_path(config_path)
+        click.get_current_context().meta[GIVEN_META] = given
+        config = load_config(required_config_path(given))
         configure_logging(config)
         return func(*args, config=config, **kwargs)
     return wrapper  # type: ignore[return-value]
@@ -119,7 +147,7 @@ def print_report(report: RunReport, config: Config) -> None:
     for url, reason in report.feeds_failed:
         echo(f"  FAILED {url}: {reason}")
     for url, reason in report.feeds_disabled:
-        echo(f"  DISABLED {url}: {reason} (newsletter feeds enable URL)")
+        echo(as_typed(f"  DISABLED {url}: {reason} (newsletter feeds enable URL)"))
     if report.entries_skipped:
         echo(f"  {report.entries_skipped} entries skipped (neither title nor link)")
     echo(f"stories: {report.stories_seen} seen in the issue window ({report.stories_new} new)")
