@@ -322,6 +322,25 @@ class RunReport:
         }
 
 
+
+CLICK_KINDS = ("reader", "robot")
+
+
+@dataclass(frozen=True)
+class ClickCount:
+    """Clicks on one story's link of one issue edition in one hour: never who clicked.
+
+    ``hour`` is aware UTC, on the hour; ``kind`` is "reader" or "robot" (scanners,
+    prefetchers: counted apart, never shown as readers).
+    """
+
+    issue_date: date
+    language: str
+    story_id: str
+    hour: datetime
+    kind: str
+    clicks: int
+
 def normalise_email(address: str) -> str:
     """A checked, normalised address (syntax only: no DNS lookups)."""
     from email_validator import EmailNotValidError, validate_email  # loaded by its users only

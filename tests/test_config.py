@@ -199,3 +199,25 @@ def test_check_config_counts_the_feeds_of_the_opml_file_too(tmp_path: Path) -> N
     after = runner.invoke(main, ["check-config", "--config", str(path)])
     assert after.exit_code == 0 and "ok — 3 feeds" in after.output, after.output
     assert len(pipeline.all_feeds(load_config(path))) == 3  # what collect fetches
+
+
+# -- [readership] (issue 19) ------------------------------------------------------------------
+
+
+def test_readership_networks_and_bounds_are_checked_each_naming_its_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[readership]\nclicks = true\nrobot_networks = ["192.0.2.0/24", '
+                           '"10.0.0.1/8", "gateway.example"]\nscan_seconds = -1\n'
+                           'flush_clicks = 0\nlearn_max_factor = 0.5\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = info.value.message
+    assert message.startswith(f"5 problems in {path}:")
+    assert "'10.0.0.1/8'" in message and "host bits set" in message  # the culprit, and why
+    assert "'gateway.example'" in message
+    for key in ("[readership] scan_seconds", "[readership] flush_clicks",
+                "[readership] learn_max_factor"):
+        assert key in message
+    good = write(tmp_path, '[readership]\nclicks = true\nrobot_networks = ["192.0.2.0/24", '
+                           '"2001:db8::/32"]\nrobot_user_agents = ["ExampleGateway/"]\n')
+    config = load_config(good)
+    assert config.readership.clicks and config.readership.robot_user_agents == ("ExampleGateway/",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
-from .sections import LANGUAGES, SENDERS, WebhooksSection
+from .sections import LANGUAGES, SENDERS, ReadershipSection, WebhooksSection
 
 if TYPE_CHECKING:
     from .model import Config
@@ -79,6 +80,7 @@ def check_config(c: Config, problems: Problems | None = None) -> None:
     _check_ports(c, bad)
     _check_demo(c, bad)
     _check_store(c, bad)
+    _check_readership(c, bad)
     if problems is None:
         bad.raise_any()
 
@@ -288,3 +290,30 @@ def _check_store(c: Config, bad: Problems) -> None:
             hint=hint)
     elif not os.access(folder, os.W_OK | os.X_OK):
         bad("[store] url", f"{path} cannot be created: {folder} is not writable", hint=hint)
+
+
+def _check_readership(c: Config, bad: Problems) -> None:
+    """[readership]: every scanner network a CIDR range, every number within its bounds."""
+    r: ReadershipSection = c.readership
+    for network in r.robot_networks:
+        try:
+            ipaddress.ip_network(network.strip())
+        except ValueError as exc:
+            bad("[readership] robot_networks", f"must list CIDR ranges like '192.0.2.0/24' or "
+                                               f"'2001:db8::/32': {network[:100]!r} ({exc})")
+    if not 0 <= r.scan_seconds <= 3600:
+        bad("[readership] scan_seconds", f"must be between 0 and 3600, got {r.scan_seconds}")
+    if not 0 < r.flush_seconds <= 300:
+        bad("[readership] flush_seconds", f"must be above 0 and at most 300, got {r.flush_seconds}")
+    if not 1 <= r.flush_clicks <= 1_000_000:
+        bad("[readership] flush_clicks", f"must be between 1 and 1000000, got {r.flush_clicks}")
+    if not 1 <= r.learn_days <= 365:
+        bad("[readership] learn_days", f"must be between 1 and 365, got {r.learn_days}")
+    if not 0 < r.learn_half_life_days <= 365:
+        bad("[readership] learn_half_life_days", "must be above 0 and at most 365, got "
+                                                 f"{r.learn_half_life_days}")
+    if not 1.0 <= r.learn_max_factor <= 4.0:
+        bad("[readership] learn_max_factor", "must be between 1.0 (no nudge) and 4.0, got "
+                                             f"{r.learn_max_factor}")
+    if r.learn_min_delivered < 0:
+        bad("[readership] learn_min_delivered", "must not be negative")

@@ -25,6 +25,7 @@ from .sections import (
     OverridesSection,
     PostmarkSection,
     ProvidersSection,
+    ReadershipSection,
     RenderSection,
     ResendSection,
     ScheduleSection,
@@ -71,6 +72,7 @@ class Config:
     webhooks: WebhooksSection = field(default_factory=WebhooksSection)
     editor: EditorSection = field(default_factory=EditorSection)
     demo: DemoSection = field(default_factory=DemoSection)
+    readership: ReadershipSection = field(default_factory=ReadershipSection)
     overrides: OverridesSection = field(default_factory=OverridesSection)
     sections: tuple[tuple[str, float], ...] = ()  # [sections] name = weight
     keywords: tuple[tuple[str, float], ...] = ()  # [keywords] word = factor

@@ -281,6 +281,23 @@ class EditorSection:
 
 
 @dataclass(frozen=True)
+class ReadershipSection:
+    """Privacy-first readership (README "Readership"): clicks per story, never per reader."""
+
+    clicks: bool = False  # true: story links go through {public_url}/r/<token>, counted
+    robot_user_agents: tuple[str, ...] = ()  # more scanner User-Agent substrings (any case)
+    robot_networks: tuple[str, ...] = ()  # CIDR ranges of scanners (a mail gateway's)
+    scan_seconds: int = 120  # after each delivery: automated-looking clicks are robots
+    flush_seconds: float = 2.0  # counts kept in memory at most this long before written
+    flush_clicks: int = 1000  # ... or until this many clicks wait
+    learn: bool = False  # true: recent click-through nudges section and source weights
+    learn_days: int = 14  # past issues considered
+    learn_half_life_days: float = 5.0  # an issue's clicks weigh half after this many days
+    learn_max_factor: float = 1.25  # the nudge stays within [1/max, max]
+    learn_min_delivered: int = 200  # fewer delivered messages in the window: no nudge
+
+
+@dataclass(frozen=True)
 class DemoSection:
     # When not 0, collecting first serves the bundled sample feeds on 127.0.0.1:<port>
     # (dates moved to the issue date), so a demo config works offline after the demo.

@@ -20,6 +20,7 @@ from .migrate import ensure_current
 from .monitor import MonitorQueries
 from .ops import OpsQueries
 from .people import PeopleQueries
+from .readership import ReadershipQueries
 from .signup import SignupQueries
 from .webhooks import WebhookQueries
 
@@ -52,7 +53,8 @@ def _store_errors(cls: type) -> type:
 
 @_store_errors
 class Store(ContentQueries, PeopleQueries, LedgerQueries, OpsQueries, SignupQueries,
-            MonitorQueries, DeskQueries, WebhookQueries, LeaseQueries, ArticleQueries):
+            MonitorQueries, DeskQueries, WebhookQueries, LeaseQueries, ArticleQueries,
+            ReadershipQueries):
     """Persistent state: feeds, stories, issues, subscribers, the delivery ledger, runs."""
 
     def __init__(self, engine: Engine) -> None:

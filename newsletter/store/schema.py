@@ -289,6 +289,19 @@ signup_tokens = Table(
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )
 
+# Clicks on story links (README "Readership"): per issue edition, story, hour and kind
+# ("reader" | "robot"), added to in batches by the web server. No subscriber, ever.
+story_clicks = Table(
+    "story_clicks",
+    metadata,
+    Column("issue_date", Date, primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("story_id", String(64), primary_key=True),
+    Column("hour", UTCDateTime(), primary_key=True),  # UTC, on the hour
+    Column("kind", String(8), primary_key=True),
+    Column("clicks", Integer, nullable=False),
+)
+
 # -- the editor's desk ---------------------------------------------------------------------
 
 # People who may log in to /editor; only a password hash (werkzeug scrypt) is kept.
