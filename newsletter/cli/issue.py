@@ -203,13 +203,24 @@ def preview(config: Config, issue_date: date | None, out: Path | None, open_brow
 @click.command()
 @config_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder of the static archive.")
-def archive(config: Config, out: Path) -> None:
-    """A static web archive: one page per issue, an index and an Atom feed."""
+              help="Folder of the static copy.")
+@click.option("--base-url", metavar="URL",
+              help="Where the folder will be served, for the feed's links "
+                   "(default: [newsletter] public_url).")
+def archive(config: Config, out: Path, base_url: str | None) -> None:
+    """The public site as static files: home page, archive, issue pages, Atom feed."""
+    from urllib.parse import urlsplit
+
     from ..web.archive import write_archive
 
-    paths = write_archive(config, open_store(config), out)
-    click.echo(f"wrote {len(paths) - 2} issue page(s), index.html and atom.xml in {out}")
+    parts = urlsplit(base_url or "https://x")
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise click.BadParameter(f"must be an http(s) URL such as https://www.example.org/"
+                                 f"letter, got {base_url!r}", param_hint="--base-url")
+    paths = write_archive(config, open_store(config), out, base_url)
+    issues = sum(1 for p in paths if p.parent.name == "issues")
+    click.echo(f"wrote {issues} issue page(s), index.html, archive/ and archive/atom.xml "
+               f"in {out}")
 
 
 @click.command(name="send-test")

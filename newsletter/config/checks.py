@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
+from ..urls import web_origin
 from .sections import LANGUAGES, SENDERS, ReadershipSection, WebhooksSection
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def check_config(c: Config, problems: Problems | None = None) -> None:
     bad = problems if problems is not None else Problems(c.source)
     _check_values(c, bad)
     _check_signup(c, bad)
+    _check_site(c, bad)
     _check_editor(c, bad)
     _check_numbers(c, bad)
     _check_ports(c, bad)
@@ -205,6 +207,17 @@ def _check_signup(c: Config, bad: Problems) -> None:
                                      "its link still works)")
     if c.web.proxy_hops < 0:
         bad("[web] proxy_hops", "must not be negative")
+
+
+def _check_site(c: Config, bad: Problems) -> None:
+    """The public site: its description, and the origins whose pages may post sign-ups."""
+    if len(c.newsletter.description) > 300:
+        bad("[newsletter] description", "must be one or two lines (300 characters at most)")
+    for origin in c.web.allowed_origins:
+        if web_origin(origin) is None:
+            bad("[web] allowed_origins", f"must list origins like 'https://www.example.org' "
+                                         f"(scheme, host and port if any; no path, not even "
+                                         f"'/'): {origin[:100]!r}")
 
 
 def _check_editor(c: Config, bad: Problems) -> None:

@@ -20,6 +20,7 @@ class NewsletterSection:
     public_url: str = "https://news.example.org"
     reading_minutes: int = 5
     words_per_minute: int = 0  # 0: the language's default (fr 230, en 238, ar 180)
+    description: str = ""  # the home page's line on what it is ("": the language's own)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,8 @@ class WebSection:
     port: int = 8025
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted
     metrics_token_env: str = "NEWSLETTER_METRICS_TOKEN"  # /metrics bearer token (empty: 404)
+    # Origins (scheme://host[:port]) whose pages may post sign-ups: the embedded form, the API.
+    allowed_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,19 @@ from typing import Any
 
 from flask import Flask, Response, abort, render_template, request
 
-from ..compose import impersonal, strings
+from ..compose import strings
 from ..config import LANGUAGES, Config
 from ..errors import TokenError
 from ..people.signup import known_sections
 from ..pipeline import utc_now
-from ..resources import resource_dir
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from .editor import editor_blueprint
 from .metrics import metrics_blueprint
+from .public import site_blueprint
 from .signup import page_language, signup_blueprint
+from .site import Links, Site
+from .templating import web_environment, web_loader
 from .webhooks import webhooks_blueprint
 
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
@@ -33,17 +35,18 @@ PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' da
 ISSUE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
                 "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 TOKEN_PAGES = ("unsubscribe", "preferences", "signup.confirm")  # the URL holds a secret
-PUBLIC_ISSUES = ("sending", "sent")  # statuses whose web version anyone may read
 PROXY_HOPS = "NEWSLETTER_PROXY_HOPS"  # app.config key: [web] proxy_hops, for the server
 
 
 def create_app(config: Config, store: Store) -> Flask:
     """The web application for one newsletter."""
-    app = Flask(__name__, template_folder=str(resource_dir("templates") / "web"))
+    app = Flask(__name__)
+    app.jinja_loader = web_loader(config)  # one loader for every page: templating.py
     app.config[PROXY_HOPS] = config.web.proxy_hops
     tokens = Tokens(config.secret())
     offered = known_sections(config)
     language = config.newsletter.language
+    site, links = Site(config, store, web_environment(config)), Links.live(config)
 
     def page(template: str, status: int = 200, lang: str | None = None,
              message_key: str | None = None, **context: Any) -> tuple[str, int]:
@@ -80,15 +83,16 @@ def create_app(config: Config, store: Store) -> Flask:
             day = date.fromisoformat(issue_date)
         except ValueError:
             abort(404)
-        wanted = request.args.get("lang", language)
-        stored = store.get_issue(day, wanted) or store.get_issue(day, language)
         # Drafts (built, edited, approved or not) are the desk's: public once the send has
-        # begun, since the emails link here (moved stories, "view online").
-        if stored is None or store.issue_status(day, stored.language) not in PUBLIC_ISSUES:
+        # begun, since the emails link here (moved stories, "view online"). The page carries
+        # no personal link (unsubscribing needs the emailed one) but a call to subscribe.
+        found = site.issue(links, day, request.args.get("lang", language))
+        if found is None:
             abort(404)
-        # The web version carries no personal link: unsubscribing needs the emailed link.
-        html = impersonal(stored.web_html or stored.html, config.newsletter.public_url)
-        return Response(html, mimetype="text/html")
+        html, edition_language = found
+        response = Response(html, mimetype="text/html")
+        response.headers["Content-Language"] = edition_language
+        return response
 
     @app.route("/unsubscribe/<token>", methods=["GET", "POST"])
     def unsubscribe(token: str) -> tuple[str, int]:
@@ -147,6 +151,7 @@ def create_app(config: Config, store: Store) -> Flask:
     def unsubscribe_help() -> tuple[str, int]:
         return page("error.html", 400, message_key="web_use_email_link")
 
+    app.register_blueprint(site_blueprint(config, store))  # /, /archive/, /archive/atom.xml
     app.register_blueprint(signup_blueprint(config, store))  # /subscribe, /confirm/<token>
     app.register_blueprint(webhooks_blueprint(config, store))  # /webhooks/<provider>
     app.register_blueprint(editor_blueprint(config, store))  # /editor: the editor's desk

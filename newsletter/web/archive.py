@@ -1,94 +1,61 @@
-"""`newsletter archive`: a static web archive of past issues (pages, index, Atom feed)."""
+"""`newsletter archive --out`: the public site as static files.
+
+The same pages as the live site (web/site.py renders both), laid out like its URLs so the
+folder can be served as it is, at the site's root or under any path (links between the
+pages are relative):
+
+    index.html                  the home page; its form posts to [newsletter] public_url
+    archive/index.html          the archive (archive/page-2.html... when long)
+    archive/atom.xml            the Atom feed: absolute links under ``base_url``
+    issues/2026-11-29.html      each public edition (issues/2026-11-29.ar.html...)
+
+Only issues whose send has begun, as on the site.
+"""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, time
 from pathlib import Path
 
-from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from ..compose import impersonal, strings
 from ..config import Config
-from ..resources import resource_dir
 from ..store import Store
-from .app import PUBLIC_ISSUES
-
-ATOM = "http://www.w3.org/2005/Atom"
-
-
-def page_name(issue_date: object, language: str, main_language: str) -> str:
-    return f"{issue_date}.html" if language == main_language else f"{issue_date}.{language}.html"
+from .site import Links, Site, issue_file, signup_form
+from .templating import web_environment
 
 
-def write_archive(config: Config, store: Store, out: Path) -> list[Path]:
-    """One page per issue and language (no personal link), index.html and atom.xml; only
-    issues whose send has begun, as on the site."""
-    out.mkdir(parents=True, exist_ok=True)
+def write_archive(config: Config, store: Store, out: Path, base_url: str | None = None
+                  ) -> list[Path]:
+    """Write the static copy into ``out``; ``base_url`` is where it will be served (the
+    feed's links), [newsletter] public_url by default. Returns the files written."""
+    site = Site(config, store, web_environment(config))
     main = config.newsletter.language
-    public = config.newsletter.public_url.rstrip("/")
-    base = f"{public}/archive"
-    written = []
-    entries = []
-    for row in store.list_issues():
-        if row["status"] not in PUBLIC_ISSUES:  # drafts stay in the editor's desk
-            continue
-        issue = store.get_issue(row["issue_date"], row["language"])
-        if issue is None:
-            continue
-        name = page_name(row["issue_date"], row["language"], main)
-        html = impersonal(issue.web_html or issue.html, public)
-        (out / name).write_text(html, encoding="utf-8")
-        written.append(out / name)
-        entries.append({**row, "name": name, "url": f"{base}/{name}",
-                        "date_long": format_date(row["issue_date"], format="full",
-                                                 locale=row["language"])})
-    env = Environment(loader=FileSystemLoader(str(resource_dir("templates") / "web")),
-                      autoescape=select_autoescape(["html"]))
-    index = env.get_template("archive.html").render(
-        entries=entries, name=config.newsletter.name, language=main, t=strings(main))
-    (out / "index.html").write_text(index, encoding="utf-8")
-    (out / "atom.xml").write_bytes(_atom(config, [e for e in entries if e["language"] == main],
-                                         base))
-    return [*written, out / "index.html", out / "atom.xml"]
+    root = Links.files(config, base_url)
+    below = root.below()
+    written: list[Path] = []
 
+    def write(name: str, content: str | bytes) -> None:
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_bytes(content)
+        written.append(path)
 
-def _atom(config: Config, entries: list[dict[str, object]], base: str) -> bytes:
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    feed.set("{http://www.w3.org/XML/1998/namespace}lang", config.newsletter.language)
-    domain = config.sending_domain
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
-
-    sub(feed, "id", f"tag:{domain},2026:archive")
-    sub(feed, "title", config.newsletter.name)
-    sub(feed, "link", rel="self", href=f"{base}/atom.xml")
-    sub(feed, "link", rel="alternate", href=f"{base}/index.html")
-    updated = max((_stamp(e) for e in entries), default=datetime(2026, 1, 1, tzinfo=UTC))
-    sub(feed, "updated", updated.isoformat())
-    author = sub(feed, "author")
-    sub(author, "name", config.newsletter.name)
-    for e in entries:
-        entry = sub(feed, "entry")
-        sub(entry, "id", f"tag:{domain},{e['issue_date']}:issue")
-        sub(entry, "title", str(e["subject"]))
-        sub(entry, "link", rel="alternate", type="text/html", href=str(e["url"]))
-        sub(entry, "updated", _stamp(e).isoformat())
-        sub(entry, "published", _stamp(e).isoformat())
-        sub(entry, "summary", str(e["preheader"]))
-    ET.indent(feed)
-    body: bytes = ET.tostring(feed, encoding="utf-8")
-    return b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + body + b"\n"
-
-
-def _stamp(entry: dict[str, object]) -> datetime:
-    created = entry.get("created_at")
-    if isinstance(created, datetime):
-        return created
-    return datetime.combine(entry["issue_date"], time(0), tzinfo=UTC)  # type: ignore[arg-type]
+    days = site.days()
+    for day in days:
+        for edition in day.editions:
+            stored = store.get_issue(day.issue_date, edition.language)
+            if stored is not None:
+                page = site.issue_page(stored.web_html or stored.html, day, edition, below)
+                write(f"issues/{issue_file(day.issue_date, edition.language, main)}", page)
+    # No form token on a static page: the live site takes its posts as an embedded form's
+    # ([web] allowed_origins must list where this folder is served).
+    form = (signup_form(config, main, action=root.subscribe) if config.signup.enabled
+            else None)
+    write("index.html", site.home(root, main, form))
+    for number in range(1, site.archive_pages() + 1):
+        html = site.archive(below, main, number)
+        assert html is not None
+        write("archive/index.html" if number == 1 else f"archive/page-{number}.html", html)
+    write("archive/atom.xml", site.atom(root))
+    return written

@@ -41,6 +41,7 @@ from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE
 from .background import Background
 from .client import client_ip
+from .site import description, signup_form
 
 COOKIE = "nl_signup"
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -54,6 +55,48 @@ def page_language(default: str, preferred: str | None = None) -> str:
     if preferred in LANGUAGES:
         return preferred
     return request.accept_languages.best_match(LANGUAGES) or default
+
+
+class FormTokens:
+    """The subscribe form's single-use CSRF token and its cookie (see the module docstring):
+    one per form shown (/subscribe, the home page), checked once when it is sent."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.store = store
+        self.minutes = config.signup.csrf_minutes
+        self.serializer = URLSafeTimedSerializer(config.secret(), salt="newsletter.csrf.subscribe",
+                                                 signer_kwargs={"digest_method": hashlib.sha256})
+        # Behind a TLS-terminating proxy the request looks like http: the public URL decides.
+        self.secure = config.newsletter.public_url.startswith("https://")
+
+    def new(self) -> tuple[str, str]:
+        """(the visitor's nonce, a fresh token for one form): set_cookie(nonce) on the answer."""
+        nonce = request.cookies.get(COOKIE, "")
+        if not _NONCE.match(nonce):
+            nonce = secrets.token_urlsafe(24)
+        form_id = secrets.token_urlsafe(16)  # single use: recorded when the form is sent
+        return nonce, self.serializer.dumps([nonce, form_id])
+
+    def set_cookie(self, response: BaseResponse, nonce: str) -> None:
+        response.set_cookie(COOKIE, nonce, max_age=self.minutes * 60, path="/",
+                            secure=self.secure, httponly=True, samesite="Lax")
+
+    def accepts(self) -> bool:
+        """A genuine, fresh token of this visitor's form, sent for the first time."""
+        nonce = request.cookies.get(COOKIE, "")
+        try:
+            signed, issued = self.serializer.loads(request.form.get("csrf", ""),
+                                                   max_age=self.minutes * 60,
+                                                   return_timestamp=True)
+        except BadSignature:  # SignatureExpired is one too
+            return False
+        if not (nonce and isinstance(signed, list) and len(signed) == 2
+                and all(isinstance(part, str) for part in signed)
+                and hmac.compare_digest(signed[0], nonce)):
+            return False
+        used = hashlib.sha256(f"signup-form:{signed[1]}".encode()).hexdigest()
+        return self.store.use_signup_token(used, now=utc_now(),
+                                           expires_at=issued + timedelta(minutes=self.minutes))
 
 
 def signup_blueprint(config: Config, store: Store,
@@ -73,14 +116,11 @@ def signup_blueprint(config: Config, store: Store,
                                                             signup_queue=work))
     signups = Signups(config, store, mail, later=work)
     secret = config.secret()
-    csrf = URLSafeTimedSerializer(secret, salt="newsletter.csrf.subscribe",
-                                  signer_kwargs={"digest_method": hashlib.sha256})
+    csrf = FormTokens(config, store)
     sections = known_sections(config)
     utf8_mailbox = accepts_utf8_mailbox(config)
     s = config.signup
     default = config.newsletter.language
-    # Behind a TLS-terminating proxy the request looks like http: the public URL decides.
-    secure_cookies = config.newsletter.public_url.startswith("https://")
 
     def page(template: str, language: str, status: int = 200, **context: Any) -> Response:
         html = render_template(template, t=strings(language), language=language,
@@ -95,35 +135,13 @@ def signup_blueprint(config: Config, store: Store,
 
     def form_page(language: str, status: int = 200, values: dict[str, Any] | None = None,
                   problems: dict[str, str] | None = None) -> Response:
-        nonce = request.cookies.get(COOKIE, "")
-        if not _NONCE.match(nonce):
-            nonce = secrets.token_urlsafe(24)
-        t = strings(language)
-        form_id = secrets.token_urlsafe(16)  # single use: recorded when the form is sent
-        response = page("subscribe.html", language, status, csrf=csrf.dumps([nonce, form_id]),
-                        values=values or {}, problems=problems or {}, sections=sections,
-                        languages=LANGUAGES, honeypot=HONEYPOT_FIELD,
-                        intro=t["signup_intro"].format(minutes=config.newsletter.reading_minutes),
-                        consent=t["signup_consent"].format(name=config.newsletter.name))
-        response.set_cookie(COOKIE, nonce, max_age=s.csrf_minutes * 60, path="/",
-                            secure=secure_cookies, httponly=True, samesite="Lax")
+        nonce, token = csrf.new()
+        form = signup_form(config, language, action="/subscribe", csrf=token, values=values,
+                           problems=problems)
+        response = page("subscribe.html", language, status, form=form,
+                        intro=description(config, language))
+        csrf.set_cookie(response, nonce)
         return response
-
-    def csrf_ok() -> bool:
-        """A genuine, fresh token of this visitor's form, sent for the first time."""
-        nonce = request.cookies.get(COOKIE, "")
-        try:
-            signed, issued = csrf.loads(request.form.get("csrf", ""),
-                                        max_age=s.csrf_minutes * 60, return_timestamp=True)
-        except BadSignature:  # SignatureExpired is one too
-            return False
-        if not (nonce and isinstance(signed, list) and len(signed) == 2
-                and all(isinstance(part, str) for part in signed)
-                and hmac.compare_digest(signed[0], nonce)):
-            return False
-        used = hashlib.sha256(f"signup-form:{signed[1]}".encode()).hexdigest()
-        return store.use_signup_token(used, now=utc_now(),
-                                      expires_at=issued + timedelta(minutes=s.csrf_minutes))
 
     @bp.get("/subscribe")
     def subscribe_form() -> Response:
@@ -133,7 +151,7 @@ def signup_blueprint(config: Config, store: Store,
     def subscribe() -> BaseResponse:
         language = page_language(default)
         t = strings(language)
-        if not csrf_ok():
+        if not csrf.accepts():
             return notice(language, t["signup_bad_form"], 400)
         visitor = Visitor(client_ip(config.web.proxy_hops), request.user_agent.string[:500])
         if request.form.get(HONEYPOT_FIELD):
