@@ -19,20 +19,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .brand import Brand
 from .compose import MessageFactory, render_issue
-from .compose.checks import Check, required_failures
 from .compose.dkim_sign import DkimSigner
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
 from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
 from .curate.newsvalue import NewsValue, default_news_value, news_value_from_dict
 from .curate.newsvalue import extend as extend_news_value
+from .curate.readership import LearnSettings, ReadershipNudge
+from .curate.readership import learn as learn_readership
 from .delivery import DispatchResult, Sender, dispatch, make_sender
 from .delivery.dispatch import LATE_DETAIL
 from .demo import SAMPLE_DATE, SampleFeedServer, page_url
 from .desk import approval_gate, begin_sending, editors_hold, note_rebuilt
-from .errors import ConfigError, EditRefused, NewsletterError, RenderError, StaleIssue, StoreError
+from .desk import readership as desk_readership
+from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.articles import ArticleFetchSettings
 from .feeds.opml import opml_feeds
@@ -169,7 +170,8 @@ def news_value(config: Config) -> NewsValue:
     return extend_news_value(base, news_value_from_dict(raw, str(path)))
 
 
-def curate_settings(config: Config, language: str | None = None) -> CurateSettings:
+def curate_settings(config: Config, language: str | None = None, *,
+                    readership: ReadershipNudge | None = None) -> CurateSettings:
     n, c = config.newsletter, config.curate
     return CurateSettings(
         redundancy=c.redundancy, rules=editorial_rules(config),
@@ -181,7 +183,21 @@ def curate_settings(config: Config, language: str | None = None) -> CurateSettin
         rubric_labels=c.rubric_labels, live_blogs=c.live_blogs,
         summary_words=c.summary_words, news_value=news_value(config),
         front_pages=frozenset(f.url for f in config.feeds if f.front_page),
+        readership=readership,
     )
+
+
+def readership_nudge(config: Config, store: Store, issue_date: date, language: str,
+                     until: datetime) -> ReadershipNudge | None:
+    """What readers clicked in the editions before ``issue_date`` (clicks counted before
+    ``until``), as the ranking's nudge; None unless [readership] learn = true."""
+    r = config.readership
+    if not r.learn:
+        return None
+    settings = LearnSettings(days=r.learn_days, half_life_days=r.learn_half_life_days,
+                             max_factor=r.learn_max_factor, min_delivered=r.learn_min_delivered)
+    history = desk_readership.learn_history(config, store, issue_date, language, until)
+    return learn_readership(history, issue_date=issue_date, settings=settings)
 
 
 def web_url(config: Config, issue_date: date, language: str | None = None) -> str:
@@ -194,7 +210,9 @@ def rank_stage(config: Config, store: Store, issue_date: date
     """The ranked candidates of an issue, and the blocked stories (for `rank --explain`)."""
     start, end = issue_window(config, issue_date)
     stories = store.stories_between(start, end)
-    settings = curate_settings(config)
+    language = config.newsletter.language
+    settings = curate_settings(config, readership=readership_nudge(config, store, issue_date,
+                                                                   language, end))
     return rank_stories(stories, settings, end), blocked_stories(stories, settings)
 
 
@@ -237,7 +255,8 @@ def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock 
     built: list[tuple[Briefing, RenderedIssue]] = []
     for language in issue_languages(config, store):
         skipped: list[BriefingItem] = []
-        briefing = build_briefing(stories, curate_settings(config, language),
+        nudge = readership_nudge(config, store, issue_date, language, end)
+        briefing = build_briefing(stories, curate_settings(config, language, readership=nudge),
                                   issue_date=issue_date, now=end, summariser=summariser,
                                   skipped=skipped)
         notes.extend(f"{language}: story skipped, too long for any issue ({len(item.headline)} + "
@@ -267,47 +286,10 @@ def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock 
 
 
 def render_briefing(config: Config, briefing: Briefing) -> RenderedIssue:
-    """The stored artifact of a briefing: the build and the editor's desk both render here.
-
-    Every issue stored comes through here, so an issue without its unsubscribe link or
-    postal address (compose.checks.REQUIRED: a template of [render] templates_dir dropped
-    them) is refused here, and never reaches a send.
-    """
-    rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
-                            web_url=web_url(config, briefing.issue_date, briefing.language),
-                            inliner=config.render.inliner, limit=config.render.max_html_bytes,
-                            brand=brand_of(config), templates_dir=config.templates_dir)
-    failed = required_failures(rendered, config.newsletter.postal_address)
-    if failed:
-        raise unlawful(config, briefing, failed)
-    return rendered
-
-
-def unlawful(config: Config, briefing: Briefing, failed: list[Check]) -> NewsletterError:
-    """What an issue lacks of the law's (its unsubscribe link, its postal address), naming
-    the templates that rendered it: a ConfigError when one of them is the user's."""
-    what = {"unsubscribe": "the unsubscribe link ({{ unsubscribe_url }})",
-            "postal_address": "the postal address ({{ postal_address }})"}
-    lacks = "; ".join(f"{what[c.name]} is {c.detail}" for c in failed)
-    folder = config.templates_dir
-    theirs = [str(folder / "email" / name) for name in ("briefing.html", "briefing.txt")
-              if folder is not None and (folder / "email" / name).is_file()]
-    message = (f"the {briefing.issue_date} issue ({briefing.language}) cannot be sent: {lacks}")
-    if theirs:
-        return ConfigError(f"[render] templates_dir: {message}, as rendered by "
-                           f"{' and '.join(theirs)}",
-                           hint="put them back in the template (docs/branding.md), or remove "
-                                "it to use ours")
-    return RenderError(message)
-
-
-def brand_of(config: Config) -> Brand:
-    """[brand] as the value renders take (the logo's alt text defaults to the name)."""
-    b = config.brand
-    return Brand(logo_url=b.logo_url, logo_width=b.logo_width, logo_height=b.logo_height,
-                 logo_alt=b.logo_alt or config.newsletter.name, accent_color=b.accent_color,
-                 text_color=b.text_color, background_color=b.background_color,
-                 font_stack=b.font_stack, footer_text=b.footer_text)
+    """The stored artifact of a briefing: the build and the editor's desk both render here."""
+    return render_issue(briefing, postal_address=config.newsletter.postal_address,
+                        web_url=web_url(config, briefing.issue_date, briefing.language),
+                        inliner=config.render.inliner, limit=config.render.max_html_bytes)
 
 
 def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:

@@ -146,7 +146,12 @@ def rank(config: Config, issue_date: date | None, explain: bool, limit: int) -> 
     from ..curate.explain import issue_order
 
     day = issue_day(config, issue_date)
-    ranked, blocked = pipeline.rank_stage(config, open_store(config), day)
+    store = open_store(config)
+    ranked, blocked = pipeline.rank_stage(config, store, day)
+    if explain and config.readership.learn:
+        nudge = pipeline.readership_nudge(config, store, day, config.newsletter.language,
+                                          pipeline.issue_window(config, day)[1])
+        click.echo(nudge.summary() if nudge else "")
     for position, scored in enumerate(ranked[:limit], 1):
         lead = scored.cluster.lead
         sources = ", ".join(sorted(scored.cluster.source_names))

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("ops", "serve"),
     "status": ("ops", "status"),
     "check-config": ("ops", "check_config"),
+    "readership": ("readership", "readership"),
 }
 
 

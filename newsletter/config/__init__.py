@@ -22,7 +22,6 @@ from .sections import (
     SENDERS,
     AlertsSection,
     ApiSection,
-    BrandSection,
     BrevoSection,
     CollectSection,
     CurateSection,
@@ -56,7 +55,6 @@ from .sections import (
 __all__ = [
     "AlertsSection",
     "ApiSection",
-    "BrandSection",
     "BrevoSection",
     "CollectSection",
     "Config",

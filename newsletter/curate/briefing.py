@@ -14,6 +14,7 @@ from .budget import fit_budget, fits_alone, reading_minutes
 from .cluster import cluster_stories
 from .newsvalue import NewsValue, default_news_value
 from .rank import score_clusters, select
+from .readership import ReadershipNudge
 from .rules import EditorialRules
 from .summarise import fix_relative_days, strip_boilerplate, summarise, truncate_words
 
@@ -48,6 +49,7 @@ class CurateSettings:
     live_blogs: bool = False  # False: a live blog never becomes an item
     news_value: NewsValue = field(default_factory=default_news_value)
     front_pages: frozenset[str] = frozenset()  # feed URLs whose order is the publisher's
+    readership: ReadershipNudge | None = None  # [readership] learn: what readers clicked lately
 
     @property
     def candidates(self) -> int:
@@ -76,7 +78,8 @@ def rank_stories(stories: Sequence[Story], settings: CurateSettings, now: dateti
                                language=settings.language)
     ranked = score_clusters(clusters, now=now, half_life_hours=settings.half_life_hours,
                             language=settings.language, rules=settings.rules,
-                            news_value=settings.news_value, front_pages=settings.front_pages)
+                            news_value=settings.news_value, front_pages=settings.front_pages,
+                            readership=settings.readership)
     return select(ranked, max_per_source=settings.max_per_source,
                   max_per_section=settings.max_per_section,
                   redundancy=settings.redundancy, limit=settings.candidates)

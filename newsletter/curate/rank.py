@@ -1,7 +1,8 @@
 """Scoring clusters by news value, with every signal kept so an editor can see why; choosing.
 
 score = freshness × source × coverage × placement × section × magnitude × service × live
-× keywords. Pinned stories lead in pin order; selection then penalises stories too close to
+× keywords (× readership, when [readership] learn is on: curate/readership.py). Pinned
+stories lead in pin order; selection then penalises stories too close to
 those already chosen (maximal marginal relevance) and lets per-source and per-section caps
 hold a story back. Every place gets its reason. docs/ranking.md explains each signal.
 """
@@ -28,6 +29,7 @@ from .newsvalue import (
     section_labels,
     section_prior,
 )
+from .readership import ReadershipNudge, major_news
 from .rules import EditorialRules
 
 PIN_SCORE = 1000.0
@@ -38,13 +40,14 @@ _MAGNITUDE_TEXT = 400  # characters of the summary read for magnitude cues, afte
 def score_clusters(
     clusters: Sequence[Cluster], *, now: datetime, half_life_hours: float, language: str,
     rules: EditorialRules | None = None, news_value: NewsValue | None = None,
-    front_pages: frozenset[str] = frozenset(),
+    front_pages: frozenset[str] = frozenset(), readership: ReadershipNudge | None = None,
 ) -> list[ScoredCluster]:
     """Clusters with their scores, best first (ties broken by id, so the order is stable).
 
     Clusters with no story in the issue's language are left out: a French edition tells
     French stories (other languages still show as "also in" sources). ``front_pages``
     are the feed URLs whose order is the publisher's ranking ([[feeds]] front_page).
+    ``readership`` (what readers clicked lately) adds its bounded factor to each score.
     """
     rules = rules or EditorialRules()
     nv = news_value or default_news_value()
@@ -56,6 +59,10 @@ def score_clusters(
             continue
         components, reasons = _signals(cluster, now, half_life_hours, rules, nv, placed,
                                        editor_sections)
+        if readership is not None:
+            factor, why = _readership(cluster, dict(components), readership, nv)
+            components.append(("readership", factor))
+            reasons.append(("readership", why))
         score = math.prod(value for _, value in components)
         pin = rules.pin_rank(cluster.stories)
         if pin is not None:
@@ -107,6 +114,15 @@ def _signals(cluster: Cluster, now: datetime, half_life_hours: float, rules: Edi
     if matched:
         reasons.append(("keywords", ", ".join(matched)))
     return components, reasons
+
+
+def _readership(cluster: Cluster, values: dict[str, float], nudge: ReadershipNudge,
+                nv: NewsValue) -> tuple[float, str]:
+    """The lead's section and source nudge; never below 1 for major news."""
+    lead = cluster.lead
+    sites = len({site_of(s.url) for s in cluster.stories})
+    major = major_news(values["magnitude"], sites, nv.weight("casualties_counted"))
+    return nudge.story_factor(lead.section or "", lead.source.name, major)
 
 
 def _section(cluster: Cluster, nv: NewsValue, editor: dict[str, tuple[str, float]]

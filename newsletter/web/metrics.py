@@ -20,17 +20,18 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ..config import Config
 from ..errors import ConfigError
+from ..models import CLICK_KINDS
 from ..pipeline import utc_now
 from ..store import Store
 
 
 class StoreCollector(Collector):
-    """The newsletter's figures, as gauges."""
+    """The newsletter's figures, as gauges (and the story clicks, a counter)."""
 
     def __init__(self, config: Config, store: Store, now: datetime) -> None:
         self.config, self.store, self.now = config, store, now
@@ -83,6 +84,15 @@ class StoreCollector(Collector):
             if at is not None:
                 upcoming.add_metric([job], at.timestamp())
         yield upcoming
+        # Written by /r/<token> in batches ([readership] flush_seconds): a click shows here
+        # once its batch is in the store, the same on every process serving the app.
+        clicks = CounterMetricFamily(
+            "newsletter_story_clicks", "Clicks on story links counted by /r/<token>, by kind: "
+            "reader, or robot (link scanners, prefetchers; never shown as readers).",
+            labels=["kind"])
+        for kind in CLICK_KINDS:
+            clicks.add_metric([kind], store.click_totals(kind))
+        yield clicks
 
 
 MIN_TOKEN = 16

@@ -11,6 +11,7 @@ from ...compose import strings
 from ...config import Config
 from ...store import Store
 from .auth import Auth, add_login_routes
+from .readership import add_readership_routes
 from .views import add_desk_routes
 
 # Pages (not the preview frame): only our own styles and frames, no script at all.
@@ -48,4 +49,5 @@ def editor_blueprint(config: Config, store: Store) -> Blueprint:
 
     add_login_routes(bp, auth, page)
     add_desk_routes(bp, auth, page)
+    add_readership_routes(bp, auth, page)
     return bp
