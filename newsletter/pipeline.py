@@ -19,7 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .brand import Brand
 from .compose import MessageFactory, render_issue
+from .compose.checks import Check, required_failures
 from .compose.dkim_sign import DkimSigner
 from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
 from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
@@ -33,7 +35,7 @@ from .delivery.dispatch import LATE_DETAIL
 from .demo import SAMPLE_DATE, SampleFeedServer, page_url
 from .desk import approval_gate, begin_sending, editors_hold, note_rebuilt
 from .desk import readership as desk_readership
-from .errors import ConfigError, EditRefused, NewsletterError, StaleIssue, StoreError
+from .errors import ConfigError, EditRefused, NewsletterError, RenderError, StaleIssue, StoreError
 from .feeds import CollectResult, CollectSettings, FetchSettings, collect
 from .feeds.articles import ArticleFetchSettings
 from .feeds.opml import opml_feeds
@@ -286,10 +288,47 @@ def build_stage(config: Config, store: Store, issue_date: date, *, clock: Clock 
 
 
 def render_briefing(config: Config, briefing: Briefing) -> RenderedIssue:
-    """The stored artifact of a briefing: the build and the editor's desk both render here."""
-    return render_issue(briefing, postal_address=config.newsletter.postal_address,
-                        web_url=web_url(config, briefing.issue_date, briefing.language),
-                        inliner=config.render.inliner, limit=config.render.max_html_bytes)
+    """The stored artifact of a briefing: the build and the editor's desk both render here.
+
+    Every issue stored comes through here, so an issue without its unsubscribe link or
+    postal address (compose.checks.REQUIRED: a template of [render] templates_dir dropped
+    them) is refused here, and never reaches a send.
+    """
+    rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
+                            web_url=web_url(config, briefing.issue_date, briefing.language),
+                            inliner=config.render.inliner, limit=config.render.max_html_bytes,
+                            brand=brand_of(config), templates_dir=config.templates_dir)
+    failed = required_failures(rendered, config.newsletter.postal_address)
+    if failed:
+        raise unlawful(config, briefing, failed)
+    return rendered
+
+
+def unlawful(config: Config, briefing: Briefing, failed: list[Check]) -> NewsletterError:
+    """What an issue lacks of the law's (its unsubscribe link, its postal address), naming
+    the templates that rendered it: a ConfigError when one of them is the user's."""
+    what = {"unsubscribe": "the unsubscribe link ({{ unsubscribe_url }})",
+            "postal_address": "the postal address ({{ postal_address }})"}
+    lacks = "; ".join(f"{what[c.name]} is {c.detail}" for c in failed)
+    folder = config.templates_dir
+    theirs = [str(folder / "email" / name) for name in ("briefing.html", "briefing.txt")
+              if folder is not None and (folder / "email" / name).is_file()]
+    message = (f"the {briefing.issue_date} issue ({briefing.language}) cannot be sent: {lacks}")
+    if theirs:
+        return ConfigError(f"[render] templates_dir: {message}, as rendered by "
+                           f"{' and '.join(theirs)}",
+                           hint="put them back in the template (docs/branding.md), or remove "
+                                "it to use ours")
+    return RenderError(message)
+
+
+def brand_of(config: Config) -> Brand:
+    """[brand] as the value renders take (the logo's alt text defaults to the name)."""
+    b = config.brand
+    return Brand(logo_url=b.logo_url, logo_width=b.logo_width, logo_height=b.logo_height,
+                 logo_alt=b.logo_alt or config.newsletter.name, accent_color=b.accent_color,
+                 text_color=b.text_color, background_color=b.background_color,
+                 font_stack=b.font_stack, footer_text=b.footer_text)
 
 
 def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:

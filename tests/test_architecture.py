@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
-BASE = {"models", "errors", "urls", "tokens", "resources"}
+BASE = {"models", "errors", "urls", "tokens", "resources", "brand"}
 PURE_NEVER = {"store", "delivery", "web", "feeds", "people", "webhooks", "desk", "ops", "pipeline", "cli"}
 
 

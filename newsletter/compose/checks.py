@@ -19,7 +19,11 @@ SUBJECT_MAX = 90  # longer subjects are cut on phones
 _SAMPLE_LINK = "/unsubscribe/" + "x" * 160
 
 CHECK_NAMES = ("size", "reading_time", "https_links", "alt_text", "preheader", "unsubscribe",
-               "text_part", "subject")
+               "postal_address", "text_part", "subject")
+# What the law asks of every commercial email: an issue failing one of these is never
+# stored, so never sent (pipeline.render_briefing). Only a template of [render]
+# templates_dir can drop them; the other checks only make an issue better.
+REQUIRED = ("unsubscribe", "postal_address")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Limits:
     public_url: str
     max_html_bytes: int
     reading_minutes: int
+    postal_address: str = ""  # [newsletter] postal_address; "": not looked for
 
 
 class _Parts(HTMLParser):
@@ -94,6 +99,7 @@ def presend_checks(issue: RenderedIssue, briefing: Briefing, limits: Limits) -> 
         check_alt_text(parts),
         check_preheader(issue, parts),
         check_unsubscribe(issue, parts),
+        check_postal_address(issue, parts, limits.postal_address),
         check_text_part(issue, briefing, parts),
         check_subject(issue),
     ]
@@ -160,6 +166,26 @@ def check_unsubscribe(issue: RenderedIssue, parts: _Parts) -> Check:
         return Check("unsubscribe", True, "HTML and text", "unsubscribe_ok")
     key = "unsubscribe_missing_" + ("both" if len(where) == 2 else where[0].lower())
     return Check("unsubscribe", False, f"missing from the {' and '.join(where)} part", key)
+
+
+def check_postal_address(issue: RenderedIssue, parts: _Parts, address: str) -> Check:
+    """The sender's postal address, as configured, in the HTML (as text) and the text part."""
+    wanted = _squash(address)
+    if not wanted:
+        return Check("postal_address", True, "no address configured", "no_address")
+    where = [name for name, text in (("HTML", " ".join(parts.text)), ("text", issue.text))
+             if wanted not in _squash(text)]
+    if not where:
+        return Check("postal_address", True, "HTML and text", "unsubscribe_ok")
+    key = "unsubscribe_missing_" + ("both" if len(where) == 2 else where[0].lower())
+    return Check("postal_address", False, f"missing from the {' and '.join(where)} part", key)
+
+
+def required_failures(issue: RenderedIssue, postal_address: str) -> list[Check]:
+    """The REQUIRED checks ``issue`` fails (none: it may be sent)."""
+    parts = _parse(issue.html)
+    checks = (check_unsubscribe(issue, parts), check_postal_address(issue, parts, postal_address))
+    return [c for c in checks if not c.ok]
 
 
 def check_text_part(issue: RenderedIssue, briefing: Briefing, parts: _Parts) -> Check:

@@ -14,13 +14,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
+from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from ..models import Message, MessageParts
-from ..resources import resource_dir
 from .dkim_sign import DkimSigner
 from .render import strings, wrap_text
+from .templates import template_failure, template_loader
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class ConfirmationRequest:
     confirm_url: str
 
 
-@lru_cache(maxsize=2)
-def _environment(autoescape: bool) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(resource_dir("templates") / "email")),
+@lru_cache(maxsize=4)
+def _environment(autoescape: bool, override: Path | None = None) -> Environment:
+    env = Environment(loader=template_loader(override, "email"),
                       autoescape=select_autoescape(["html"]) if autoescape else False,
                       undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["wrap"] = wrap_text
@@ -44,9 +45,10 @@ def _environment(autoescape: bool) -> Environment:
 
 
 def confirmation_texts(request: ConfirmationRequest, *, list_name: str, postal_address: str,
-                       hours: int) -> dict[str, str]:
-    """Subject, text and HTML of the confirmation email, in the subscriber's language."""
-    t = strings(request.language)
+                       hours: int, templates_dir: Path | None = None) -> dict[str, str]:
+    """Subject, text and HTML of the confirmation email, in the subscriber's language
+    (email/confirm.* and the locale strings of ``templates_dir`` replace ours)."""
+    t = strings(request.language, templates_dir)
     first = request.name.split()[0] if request.name.strip() else ""
     context = {
         "language": request.language, "direction": t["direction"],
@@ -60,19 +62,23 @@ def confirmation_texts(request: ConfirmationRequest, *, list_name: str, postal_a
         "ignore": t["confirm_mail_ignore"],
         "confirm_url": request.confirm_url,
     }
-    return {
-        "subject": context["subject"],
-        "text": _environment(False).get_template("confirm.txt").render(context),
-        "html": _environment(True).get_template("confirm.html").render(context),
-    }
+    try:
+        return {
+            "subject": context["subject"],
+            "text": _environment(False, templates_dir).get_template("confirm.txt").render(context),
+            "html": _environment(True, templates_dir).get_template("confirm.html").render(context),
+        }
+    except Exception as exc:
+        raise template_failure(exc, templates_dir, "the confirmation email") from exc
 
 
 def confirmation_message(request: ConfirmationRequest, *, sender_address: str, list_name: str,
                          postal_address: str, hours: int, now: datetime,
-                         signer: DkimSigner | None = None) -> Message:
+                         signer: DkimSigner | None = None,
+                         templates_dir: Path | None = None) -> Message:
     """The complete confirmation message (and its fields, for HTTP providers)."""
     texts = confirmation_texts(request, list_name=list_name, postal_address=postal_address,
-                               hours=hours)
+                               hours=hours, templates_dir=templates_dir)
     display, address = parseaddr(sender_address)
     domain = address.rsplit("@", 1)[1].lower()
     message_id = f"<confirm.{request.subscriber_id}.{secrets.token_hex(8)}@{domain}>"

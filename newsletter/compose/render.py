@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 import textwrap
 import tomllib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from ..errors import RenderError
+from ..brand import Brand
+from ..errors import ConfigError, RenderError
 from ..models import Briefing, BriefingItem, RenderedIssue
 from ..resources import resource_dir
 from ..text import bound
@@ -22,25 +24,34 @@ from .checks import SUBJECT_MAX
 from .inline import inline_css
 from .mime import encoded_size
 from .placeholders import NAME_PLACEHOLDER, PLACEHOLDERS, PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from .templates import template_failure, template_loader
 
 # Opaque per-subscriber placeholders: no spaces or braces, so the inliner leaves them alone.
 TEXT_WIDTH = 72
 
 
-@lru_cache(maxsize=8)
-def strings(language: str) -> dict[str, str]:
-    """The fixed strings of one language, from templates/locale/<language>.toml."""
+@lru_cache(maxsize=16)
+def strings(language: str, override: Path | None = None) -> dict[str, str]:
+    """The fixed strings of one language, from templates/locale/<language>.toml; with
+    ``override`` ([render] templates_dir), its locale/<language>.toml replaces some."""
     path = resource_dir("templates") / "locale" / f"{language}.toml"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        ours: dict[str, str] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RenderError(f"cannot read the {language!r} strings at {path}: {exc}") from exc
+    theirs = override / "locale" / f"{language}.toml" if override is not None else None
+    if theirs is None or not theirs.is_file():
+        return ours
+    try:
+        return ours | tomllib.loads(theirs.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"[render] templates_dir: cannot read {theirs}: {exc}") from exc
 
 
-@lru_cache(maxsize=2)
-def _environment(autoescape: bool) -> Environment:
+@lru_cache(maxsize=8)
+def _environment(autoescape: bool, override: Path | None = None) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(resource_dir("templates"))),
+        loader=template_loader(override),
         autoescape=select_autoescape(["html"]) if autoescape else False,
         undefined=StrictUndefined,
         trim_blocks=False,
@@ -85,15 +96,19 @@ _SAMPLE_URL = "https://news.example.org/unsubscribe/" + "x" * 160
 
 
 def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
-                 inliner: str = "premailer", limit: int = EMAIL_HTML_LIMIT) -> RenderedIssue:
+                 inliner: str = "premailer", limit: int = EMAIL_HTML_LIMIT,
+                 brand: Brand | None = None, templates_dir: Path | None = None) -> RenderedIssue:
     """HTML (inlined once) and text of the issue, with the unsubscribe placeholder in both.
 
     When the HTML would pass ``limit`` bytes, the lowest-ranked stories stay in the web
     version only (``web_html``, which has them all) and the email says how many. The
     subject is cut to SUBJECT_MAX characters (between words, never inside a letter).
+    ``brand`` is the look (ours by default); ``templates_dir`` a folder whose
+    email/briefing.html, email/briefing.txt and locale files replace ours.
     """
     briefing = typeset(replace(briefing, subject=bound(briefing.subject, SUBJECT_MAX)))
-    web_html, text = _render(briefing, postal_address, web_url, inliner, more=0)
+    look = _Look(brand or Brand(), templates_dir)
+    web_html, text = _render(briefing, postal_address, web_url, inliner, look, more=0)
     html, kept, moved = web_html, briefing, 0
     size = encoded_size(html, _SAMPLE_URL)
     total = len(briefing.items) + len(briefing.in_brief)
@@ -102,7 +117,7 @@ def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
         estimate = int((total - moved) * (1 - limit / size)) if size > limit * 1.1 else 1
         moved = min(total, moved + max(1, estimate))
         kept = _keep(briefing, total - moved)
-        html, text = _render(kept, postal_address, web_url, inliner, more=moved)
+        html, text = _render(kept, postal_address, web_url, inliner, look, more=moved)
         size = encoded_size(html, _SAMPLE_URL)
     if size > limit:
         raise RenderError(f"the {briefing.issue_date} issue is {size} bytes even without stories")
@@ -119,15 +134,24 @@ def _keep(briefing: Briefing, count: int) -> Briefing:
     return replace(briefing, items=items, in_brief=brief)
 
 
-def _render(briefing: Briefing, postal_address: str, web_url: str, inliner: str, *,
-            more: int) -> tuple[str, str]:
-    context = _context(briefing, postal_address=postal_address, web_url=web_url)
+@dataclass(frozen=True)
+class _Look:
+    brand: Brand
+    templates_dir: Path | None
+
+
+def _render(briefing: Briefing, postal_address: str, web_url: str, inliner: str, look: _Look,
+            *, more: int) -> tuple[str, str]:
+    context = _context(briefing, postal_address=postal_address, web_url=web_url, look=look)
     context["more_online"] = more
+    what = f"the {briefing.issue_date} issue"
     try:
-        html = _environment(True).get_template("email/briefing.html").render(context)
-        text = _environment(False).get_template("email/briefing.txt").render(context)
+        html = _environment(True, look.templates_dir).get_template(
+            "email/briefing.html").render(context)
+        text = _environment(False, look.templates_dir).get_template(
+            "email/briefing.txt").render(context)
     except Exception as exc:
-        raise RenderError(f"rendering the {briefing.issue_date} issue failed: {exc}") from exc
+        raise template_failure(exc, look.templates_dir, what) from exc
     inlined = inline_css(html, backend=inliner)
     for placeholder in PLACEHOLDERS:
         if inlined.count(placeholder) != html.count(placeholder):
@@ -135,8 +159,9 @@ def _render(briefing: Briefing, postal_address: str, web_url: str, inliner: str,
     return inlined, _tidy_text(text)
 
 
-def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[str, Any]:
-    t = strings(briefing.language)
+def _context(briefing: Briefing, *, postal_address: str, web_url: str, look: _Look
+             ) -> dict[str, Any]:
+    t = strings(briefing.language, look.templates_dir)
     sections = [(name or t["other_news"], items) for name, items in briefing.sections]
     return {
         "language": briefing.language,
@@ -158,6 +183,8 @@ def _context(briefing: Briefing, *, postal_address: str, web_url: str) -> dict[s
         "preferences_url": PREFERENCES_PLACEHOLDER,
         "greeting": t["greeting"].format(name=NAME_PLACEHOLDER),
         "web_url": web_url,
+        "brand": look.brand,
+        "colors": look.brand.colors,
     }
 
 

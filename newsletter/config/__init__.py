@@ -22,6 +22,7 @@ from .sections import (
     SENDERS,
     AlertsSection,
     ApiSection,
+    BrandSection,
     BrevoSection,
     CollectSection,
     CurateSection,
@@ -55,6 +56,7 @@ from .sections import (
 __all__ = [
     "AlertsSection",
     "ApiSection",
+    "BrandSection",
     "BrevoSection",
     "CollectSection",
     "Config",

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import brand as looks
 from ..errors import ConfigError
+from ..resources import resource_dir
 from ..urls import web_origin
 from .sections import LANGUAGES, SENDERS, ReadershipSection, WebhooksSection
 
@@ -82,6 +84,8 @@ def check_config(c: Config, problems: Problems | None = None) -> None:
     _check_ports(c, bad)
     _check_demo(c, bad)
     _check_store(c, bad)
+    _check_brand(c, bad)
+    _check_templates_dir(c, bad)
     _check_readership(c, bad)
     if problems is None:
         bad.raise_any()
@@ -330,3 +334,110 @@ def _check_readership(c: Config, bad: Problems) -> None:
                                              f"turns the nudge off), got {r.learn_max_factor}")
     if r.learn_min_delivered < 0:
         bad("[readership] learn_min_delivered", "must not be negative")
+
+
+def _check_brand(c: Config, bad: Problems) -> None:
+    """[brand]: an https logo with its size and alt text, colours that read (WCAG 2.x
+    contrast, 4.5:1 for every pair: each colours small text somewhere), a font stack that
+    stays a CSS value, a bounded footer text."""
+    b = c.brand
+    why = looks.logo_url_problem(b.logo_url)
+    if why:
+        bad("[brand] logo_url", f"{why}: {b.logo_url[:100]!r}")
+    if b.logo_url:
+        for key, (low, high) in (("logo_width", looks.LOGO_WIDTH),
+                                 ("logo_height", looks.LOGO_HEIGHT)):
+            value = getattr(b, key)
+            if not value:
+                bad(f"[brand] {key}", f"is required with a logo: its displayed size in "
+                                      f"pixels ({low} to {high})")
+            elif not low <= value <= high:
+                bad(f"[brand] {key}", f"must be between {low} and {high} pixels, got {value}")
+        if not (b.logo_alt or c.newsletter.name).strip():
+            bad("[brand] logo_alt", "must describe the logo (read aloud, shown when images "
+                                    "are off)")
+    colors = {}
+    for key in ("accent_color", "text_color", "background_color"):
+        try:
+            colors[key] = looks.hex_color(getattr(b, key))
+        except ValueError:
+            bad(f"[brand] {key}", f"must be a colour like #1f2a44 or #fff, got "
+                                  f"{str(getattr(b, key))[:40]!r}")
+    if len(colors) == 3:
+        for key, color, on_key, on, ratio in looks.contrast_failures(
+                colors["accent_color"], colors["text_color"], colors["background_color"]):
+            name = f"{key} {color}" if key.endswith("_color") else key
+            bad("[brand]", f"{name} on {on_key} {on}: contrast {looks.ratio_text(ratio)}, needs "
+                           f"{looks.MIN_CONTRAST}:1",
+                hint="WCAG 2.x AA for text (docs/branding.md); darken or lighten one of the two")
+    why = looks.font_stack_problem(b.font_stack)
+    if why:
+        bad("[brand] font_stack", why, hint='e.g. font_stack = "\'Source Serif Pro\', '
+                                            'Georgia, serif"')
+    if len(b.footer_text) > looks.FOOTER_TEXT_MAX:
+        bad("[brand] footer_text", f"must be at most {looks.FOOTER_TEXT_MAX} characters, "
+                                   f"got {len(b.footer_text)}")
+
+
+def _check_templates_dir(c: Config, bad: Problems) -> None:
+    """[render] templates_dir: a readable folder whose files each replace one of ours
+    (names starting with _ are the folder's own partials), locale files of known keys."""
+    folder = c.templates_dir
+    if folder is None:
+        return
+    hint = "a relative path is relative to the config file; docs/branding.md lists what " \
+           "can be replaced"
+    if not folder.is_dir():
+        bad("[render] templates_dir", f"is not a folder: {folder}", hint=hint)
+        return
+    if not os.access(folder, os.R_OK | os.X_OK):
+        bad("[render] templates_dir", f"{folder} cannot be read", hint=hint)
+        return
+    ours = resource_dir("templates")
+    known = {p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_dir() or path.name.startswith((".", "_")):
+            continue
+        if name not in known:
+            bad("[render] templates_dir", f"{path} replaces none of ours (no {name} in our "
+                                          "templates)",
+                hint="keep our relative path, e.g. email/briefing.html or web/base.html; "
+                     "name your own partials _something.html")
+        elif not os.access(path, os.R_OK):
+            bad("[render] templates_dir", f"{path} cannot be read")
+        elif name.startswith("locale/"):
+            _check_locale_override(path, ours / name, bad)
+        else:
+            _check_template_syntax(path, bad)
+
+
+def _check_locale_override(path: Path, ours: Path, bad: Problems) -> None:
+    """A locale file of the override folder: TOML strings, each replacing one of ours."""
+    import tomllib
+
+    try:
+        theirs = tomllib.loads(path.read_text(encoding="utf-8"))
+        known = tomllib.loads(ours.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        bad("[render] templates_dir", f"{path}: not valid TOML: {exc}")
+        return
+    for key, value in theirs.items():
+        if key not in known:
+            bad("[render] templates_dir", f"{path}: unknown string {key!r} (not in our "
+                                          f"locale/{ours.name})")
+        elif not isinstance(value, str):
+            bad("[render] templates_dir", f"{path}: {key} must be a string")
+
+
+def _check_template_syntax(path: Path, bad: Problems) -> None:
+    """A template's syntax, at check time (its variables are checked when it renders).
+    jinja2 is loaded only for configs with a templates_dir (check-config stays light)."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    try:
+        Environment().parse(path.read_text(encoding="utf-8"), path.name, str(path))
+    except UnicodeDecodeError:
+        bad("[render] templates_dir", f"{path} is not UTF-8 text")
+    except TemplateSyntaxError as exc:
+        bad("[render] templates_dir", f"{path} line {exc.lineno}: {exc.message}")

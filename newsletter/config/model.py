@@ -12,6 +12,7 @@ from ..models import FeedSource
 from .sections import (
     DEFAULT_WPM,
     AlertsSection,
+    BrandSection,
     BrevoSection,
     CollectSection,
     CurateSection,
@@ -53,6 +54,7 @@ class Config:
     curate: CurateSection = field(default_factory=CurateSection)
     summaries: SummariesSection = field(default_factory=SummariesSection)
     render: RenderSection = field(default_factory=RenderSection)
+    brand: BrandSection = field(default_factory=BrandSection)
     dkim: DkimSection = field(default_factory=DkimSection)
     delivery: DeliverySection = field(default_factory=DeliverySection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
@@ -85,6 +87,12 @@ class Config:
         """A configured path, resolved against the config file's folder."""
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def templates_dir(self) -> Path | None:
+        """[render] templates_dir resolved (its files replace ours), or None."""
+        value = self.render.templates_dir
+        return self.path(value) if value else None
 
     @property
     def database_url(self) -> str:

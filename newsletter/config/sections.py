@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from ..brand import ACCENT, BACKGROUND, FONT_STACK, TEXT
+
 LANGUAGES = ("fr", "en", "ar")
 SENDERS = ("outbox", "smtp", "sendgrid", "mailgun", "postmark", "ses", "brevo", "resend")
 DEFAULT_WPM = {"fr": 230, "en": 238, "ar": 180}
@@ -87,6 +89,24 @@ class SummariesSection:
 class RenderSection:
     inliner: str = "premailer"  # premailer | css-inline (optional, faster)
     max_html_bytes: int = 90_000  # beyond, the lowest-ranked stories go to the web version
+    # A folder whose files replace ours by the same relative path (email/briefing.html,
+    # web/base.html, locale/fr.toml…), next to the config; "": ours only. docs/branding.md.
+    templates_dir: str = ""
+
+
+@dataclass(frozen=True)
+class BrandSection:
+    """The email's and the public pages' look (docs/branding.md); the defaults are ours."""
+
+    logo_url: str = ""  # https; "": the newsletter's name as a text masthead
+    logo_width: int = 0  # pixels, required with a logo (16..536)
+    logo_height: int = 0  # pixels, required with a logo (16..300)
+    logo_alt: str = ""  # "": the newsletter's name
+    accent_color: str = ACCENT  # masthead, headlines, links, footer background
+    text_color: str = TEXT
+    background_color: str = BACKGROUND
+    font_stack: str = FONT_STACK  # masthead, headlines, summaries
+    footer_text: str = ""  # plain text, shown in the email's footer (HTML and text)
 
 
 @dataclass(frozen=True)

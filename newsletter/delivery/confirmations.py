@@ -42,7 +42,8 @@ def send_confirmation(config: Config, request: ConfirmationRequest, now: datetim
     message = confirmation_message(
         request, sender_address=config.signup.from_address or config.newsletter.sender_address,
         list_name=config.newsletter.name, postal_address=config.newsletter.postal_address,
-        hours=config.signup.confirm_hours, now=now, signer=signer)
+        hours=config.signup.confirm_hours, now=now, signer=signer,
+        templates_dir=config.templates_dir)
     sender = confirmation_sender(config, now)
     try:
         return sender.send_batch([message])[0]

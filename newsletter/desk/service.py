@@ -57,7 +57,7 @@ def load_draft(config: Config, store: Store, issue_date: date, language: str) ->
 def checks(config: Config, draft: Draft) -> list[Check]:
     n = config.newsletter
     limits = Limits(public_url=n.public_url, max_html_bytes=config.render.max_html_bytes,
-                    reading_minutes=n.reading_minutes)
+                    reading_minutes=n.reading_minutes, postal_address=n.postal_address)
     return presend_checks(draft.issue, draft.briefing, limits)
 
 
