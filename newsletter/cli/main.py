@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feeds": ("feeds", "feeds"),
     "subscribers": ("subscribers", "subscribers"),
     "unsubscribes": ("unsubscribes", "unsubscribes"),
+    "signup": ("signup", "signup"),
     "db": ("db", "db"),
     "schedule": ("ops", "schedule"),
     "send-due": ("ops", "send_due"),

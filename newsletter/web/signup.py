@@ -41,6 +41,7 @@ from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE
 from .background import Background
 from .client import client_ip
+from .embed import allowed_origins, api_view, page_origin
 from .site import description, signup_form
 
 COOKIE = "nl_signup"
@@ -121,6 +122,7 @@ def signup_blueprint(config: Config, store: Store,
     utf8_mailbox = accepts_utf8_mailbox(config)
     s = config.signup
     default = config.newsletter.language
+    embedders = allowed_origins(config)
 
     def page(template: str, language: str, status: int = 200, **context: Any) -> Response:
         html = render_template(template, t=strings(language), language=language,
@@ -151,7 +153,10 @@ def signup_blueprint(config: Config, store: Store,
     def subscribe() -> BaseResponse:
         language = page_language(default)
         t = strings(language)
-        if not csrf.accepts():
+        # Our forms carry a single-use token; a form embedded in the publisher's own pages
+        # cannot, and is taken from the origins they allow (web/embed.py).
+        embedded = "csrf" not in request.form and page_origin() in embedders
+        if not embedded and not csrf.accepts():
             return notice(language, t["signup_bad_form"], 400)
         visitor = Visitor(client_ip(config.web.proxy_hops), request.user_agent.string[:500])
         if request.form.get(HONEYPOT_FIELD):
@@ -170,6 +175,11 @@ def signup_blueprint(config: Config, store: Store,
             return answer
         # Post/redirect/get: the same answer for every address, and no resubmission on reload.
         return redirect(f"/subscribe/thanks?lang={language}", 303)
+
+    # JSON sign-ups from the publisher's pages (CORS for [web] allowed_origins only).
+    bp.add_url_rule("/api/subscribe", "api_subscribe",
+                    api_view(config, signups, sections, utf8_mailbox),
+                    methods=["POST", "OPTIONS"], provide_automatic_options=False)
 
     @bp.get("/subscribe/thanks")
     def thanks() -> Response:

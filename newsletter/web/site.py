@@ -23,6 +23,7 @@ from ..compose import impersonal, strings
 from ..config import LANGUAGES, Config, parse_hhmm
 from ..people.signup import HONEYPOT_FIELD, known_sections
 from ..store import Store
+from .templating import web_environment
 
 PUBLIC_ISSUES = ("sending", "sent")  # statuses whose web version anyone may read
 HOME_DAYS = 6  # issue dates shown as cards on the home page
@@ -156,6 +157,15 @@ def signup_form(config: Config, language: str, *, action: str, csrf: str | None 
             "sections": known_sections(config), "languages": LANGUAGES,
             "honeypot": HONEYPOT_FIELD, "lang": language,
             "consent": t["signup_consent"].format(name=config.newsletter.name)}
+
+
+def embed_snippet(config: Config, language: str) -> str:
+    """The sign-up form for the publisher's own pages (`newsletter signup snippet`): it posts
+    to the live site's /subscribe, as a form of an allowed origin (web/embed.py)."""
+    public = config.newsletter.public_url.rstrip("/")
+    form = signup_form(config, language, action=f"{public}/subscribe")
+    return web_environment(config).get_template("snippet.html").render(
+        t=strings(language), language=language, name=config.newsletter.name, **form)
 
 
 def description(config: Config, language: str) -> str:

@@ -33,7 +33,7 @@ AUDITED = {
     "/unsubscribe/<token>", "/preferences/<token>", "/confirm/<token>", "/subscribe",
     "/editor/login", "/editor/logout", "/editor/issue/<day>/story", "/editor/issue/<day>/add",
     "/editor/issue/<day>/subject", "/editor/issue/<day>/approve", "/editor/issue/<day>/test",
-    "/webhooks/<provider>", "/webhooks/<provider>/<token>",
+    "/webhooks/<provider>", "/webhooks/<provider>/<token>", "/api/subscribe",
 }
 
 
@@ -41,6 +41,7 @@ AUDITED = {
 def site(tmp_path: Path) -> tuple[FlaskClient, Store]:
     config = make_config(tmp_path, newsletter={"language": "en", "public_url": "http://localhost"},
                          editor={"test_addresses": "qa@example.org"},
+                         web={"allowed_origins": ["https://www.example.org"]},
                          sections={"Sport": 1.0})
     store = Store.open(config.database_url)
     store.add_subscriber("a@example.org", now=NOW)
@@ -118,6 +119,18 @@ def test_sign_up_only_by_post(site: tuple[FlaskClient, Store], method: str) -> N
                                                     "consent": "yes"})
     client.application.extensions["signup_queue"].wait()
     assert "new@example.org" not in [r["email"] for r in store.list_subscribers()]
+
+
+@pytest.mark.parametrize("method", NOT_POST)
+def test_api_sign_up_only_by_post(site: tuple[FlaskClient, Store], method: str) -> None:
+    client, store = site
+    answer = client.open("/api/subscribe", method=method, headers={
+        "Origin": "https://www.example.org", "Content-Type": "application/json"},
+        data='{"email": "api@example.org", "consent": true}')
+    # OPTIONS is the CORS preflight: an answer, nothing done.
+    assert answer.status_code == (204 if method == "OPTIONS" else 405), (method, answer.status_code)
+    client.application.extensions["signup_queue"].wait()
+    assert "api@example.org" not in [r["email"] for r in store.list_subscribers()]
 
 
 @pytest.mark.parametrize("method", NOT_POST)
