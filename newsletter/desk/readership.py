@@ -208,6 +208,11 @@ def count_text(n: int, t: Mapping[str, str]) -> str:
     """A count as the desk shows it: 0, "fewer than 10", or the number."""
     if 0 < n < FEWEST_SHOWN:
         return t["readership_fewer_than"].format(n=FEWEST_SHOWN)
+    return grouped(n)
+
+
+def grouped(n: int) -> str:
+    """A whole number with its thousands apart (narrow no-break spaces: 12 345)."""
     return f"{n:,}".replace(",", "\u202f")
 
 

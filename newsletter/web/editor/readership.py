@@ -39,7 +39,7 @@ def add_readership_routes(bp: Blueprint, auth: Auth, page: Callable[..., Any]) -
         shown: tuple[str, int] = page(
             "editor/readership.html", day=issue_date, lang=lang, editions=sorted(editions),
             figures=figures, sent=sent, counting=config.readership.clicks,
-            count=readership.count_text, rate=readership.rate_text,
+            count=readership.count_text, rate=readership.rate_text, grouped=readership.grouped,
             fewest=readership.FEWEST_SHOWN, fewest_delivered=readership.FEWEST_DELIVERED,
             csrf=auth.csrf(), editor=g.editor)
         return shown
