@@ -233,3 +233,48 @@ def test_a_branded_build_passes_the_desks_checks(demo_copy: Path) -> None:
     checks = service.checks(config, draft)
     assert [c.name for c in checks if not c.ok] == []
     assert {c.name: c.detail for c in checks}["postal_address"] == "HTML and text"
+
+
+# -- the web pages: the same loader, the same look --------------------------------------------
+
+
+def test_the_app_loads_web_overrides_and_wears_the_brand(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from newsletter.store import Store
+    from newsletter.web import create_app
+    from tests.conftest import make_config
+
+    mine = tmp_path / "mine"
+    ours = (OURS / "web" / "unsubscribe.html").read_text(encoding="utf-8")
+    override(mine, "web/unsubscribe.html", ours.replace("{% block content %}",
+                                                        "{% block content %}<p>Sorry to see you go.</p>"))
+    config = make_config(tmp_path, render={"templates_dir": "mine"},
+                         brand={"accent_color": "#0b6e4f",
+                                "font_stack": "'Trebuchet MS', sans-serif"})
+    store = Store.open(config.database_url)
+    store.add_subscriber("a@example.org", now=datetime(2026, 11, 29, tzinfo=UTC))
+    from tests.web.test_app import token
+
+    client = create_app(config, store).test_client()
+    page = client.get(f"/unsubscribe/{token()}").get_data(as_text=True)
+    assert "Sorry to see you go." in page  # theirs
+    assert "border-top: 4px solid #0b6e4f" in page  # ours (base.html), branded
+    assert "font: 17px/1.5 'Trebuchet MS', sans-serif" in page
+    assert "background: #0b6e4f; color: #ffffff" in page  # the button, white on the accent
+    error = client.get("/unsubscribe/not-a-token").get_data(as_text=True)
+    assert "Sorry to see you go." not in error and "#0b6e4f" in error
+    store.close()
+
+
+def test_the_static_site_loads_web_overrides_too(demo_copy: Path) -> None:
+    site_base = (OURS / "web" / "site_base.html").read_text(encoding="utf-8")
+    override(demo_copy / "mine", "web/site_base.html",
+             site_base.replace("<body>", "<body>\n<p>Harbour Notes, since 2026</p>", 1))
+    config = configure(demo_copy, render={"templates_dir": "mine"})
+    out = demo_copy / "site"
+    result = run_cli("archive", "--out", str(out), "--config", str(config), cwd=demo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "Harbour Notes, since 2026" in (out / "index.html").read_text(encoding="utf-8")
+    assert "Harbour Notes, since 2026" in (out / "archive" / "index.html").read_text(
+        encoding="utf-8")

@@ -22,7 +22,7 @@ from .metrics import metrics_blueprint
 from .public import site_blueprint
 from .signup import page_language, signup_blueprint
 from .site import Links, Site
-from .templating import web_environment, web_loader
+from .templating import web_environment, web_globals, web_loader
 from .webhooks import webhooks_blueprint
 
 # Unsubscribe links must keep working long after the send (CAN-SPAM: 30 days at least).
@@ -42,6 +42,7 @@ def create_app(config: Config, store: Store) -> Flask:
     """The web application for one newsletter."""
     app = Flask(__name__)
     app.jinja_loader = web_loader(config)  # one loader for every page: templating.py
+    app.jinja_env.globals.update(web_globals(config))  # [brand]: the look of every page
     app.config[PROXY_HOPS] = config.web.proxy_hops
     tokens = Tokens(config.secret())
     offered = known_sections(config)

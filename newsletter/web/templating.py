@@ -7,18 +7,29 @@ both and an override folder, when there is one, needs hooking in here only.
 
 from __future__ import annotations
 
-from jinja2 import BaseLoader, Environment, FileSystemLoader, select_autoescape
+from typing import Any
 
+from jinja2 import BaseLoader, Environment, select_autoescape
+
+from ..compose.templates import template_loader
 from ..config import Config
-from ..resources import resource_dir
+from ..pipeline import brand_of
 
 
 def web_loader(config: Config) -> BaseLoader:
-    """The loader of the web pages' templates (templates/web)."""
-    del config  # the newsletter's own folder comes first once it can name one
-    return FileSystemLoader(str(resource_dir("templates") / "web"))
+    """The loader of the web pages' templates: web/ of [render] templates_dir first, when it
+    has the file, else ours (templates/web)."""
+    return template_loader(config.templates_dir, "web")
+
+
+def web_globals(config: Config) -> dict[str, Any]:
+    """What every page's template may use besides its own context: the look ([brand])."""
+    brand = brand_of(config)
+    return {"brand": brand, "colors": brand.colors}
 
 
 def web_environment(config: Config) -> Environment:
     """A jinja2 Environment on ``web_loader``: pages rendered outside a request."""
-    return Environment(loader=web_loader(config), autoescape=select_autoescape(["html", "xml"]))
+    env = Environment(loader=web_loader(config), autoescape=select_autoescape(["html", "xml"]))
+    env.globals.update(web_globals(config))
+    return env
