@@ -34,3 +34,37 @@ def test_a_token_for_one_purpose_is_refused_for_another_and_when_altered() -> No
     with pytest.raises(TokenError):
         Tokens(b"u" * 40).read(PREFERENCES, made)
     assert tokens.read(CONFIRM, tokens.make(CONFIRM, 7)) == 7
+
+
+# -- story links (issue 19): issue, edition and story, never a subscriber ------------------
+
+
+def test_story_links_round_trip_short_and_url_safe() -> None:
+    from datetime import date
+
+    from newsletter.tokens import StoryLinks
+
+    links = StoryLinks(SECRET)
+    hex_id = "0123456789abcdef0123456789abcdef"
+    made = links.make(date(2026, 12, 3), "fr", hex_id)
+    assert len(made) == 47 and made.replace("-", "").replace("_", "").isalnum()
+    assert links.read(made) == (date(2026, 12, 3), "fr", hex_id)
+    assert links.make(date(2026, 12, 3), "fr", hex_id) == made  # the same for every reader
+    odd = links.make(date(2026, 12, 4), "ar", "Edited-Story 7")  # not 32 hex: kept as text
+    assert links.read(odd) == (date(2026, 12, 4), "ar", "Edited-Story 7")
+
+
+def test_story_links_refuse_forged_altered_and_foreign_tokens() -> None:
+    from datetime import date
+
+    from newsletter.tokens import StoryLinks
+
+    made = StoryLinks(SECRET).make(date(2026, 12, 3), "fr", "0123456789abcdef0123456789abcdef")
+    flipped = made[:10] + ("A" if made[10] != "A" else "B") + made[11:]  # another date/story
+    others = [flipped, made[:-1], made + "A", "", "x" * 20, "é" * 20, "A" * 401,
+              Tokens(SECRET).make(UNSUBSCRIBE, 1),
+              StoryLinks(b"another secret, also forty characters!!").make(
+                  date(2026, 12, 3), "fr", "0123456789abcdef0123456789abcdef")]
+    for token in others:
+        with pytest.raises(TokenError):
+            StoryLinks(SECRET).read(token)

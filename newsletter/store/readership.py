@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import CLICK_KINDS, ClickCount
+from ..models import CLICK_KINDS, ClickCount, DeliveryStatus
 from . import schema as t
 
 _KEY = ("issue_date", "language", "story_id", "hour", "kind")
@@ -73,3 +73,23 @@ class ReadershipQueries:
             total = conn.execute(select(func.coalesce(func.sum(c.clicks), 0))
                                  .where(c.kind == kind)).scalar_one()
         return int(total)
+
+    def delivery_span(self, issue_date: date) -> tuple[datetime, datetime] | None:
+        """When the issue's first and latest messages were handed over (sent rows of the
+        ledger, every edition); None before any. The robot rules' delivery window."""
+        c = t.deliveries.c
+        query = (select(func.min(c.updated_at), func.max(c.updated_at))
+                 .where(c.issue_date == issue_date,
+                        c.status.in_([DeliveryStatus.SENT.value, DeliveryStatus.HANDED.value])))
+        with self.engine.connect() as conn:
+            first, last = conn.execute(query).one()
+        if first is None or last is None:
+            return None
+        return _aware(first), _aware(last)
+
+
+def _aware(value: datetime) -> datetime:
+    """Aware UTC, whatever the driver gave back for min()/max()."""
+    if isinstance(value, str):  # SQLite's stored text, should the column type be lost
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

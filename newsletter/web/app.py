@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import signal
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -17,6 +19,7 @@ from ..people.signup import known_sections
 from ..pipeline import utc_now
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
+from .clicks import clicks_blueprint, close_counter
 from .editor import editor_blueprint
 from .metrics import metrics_blueprint
 from .public import site_blueprint
@@ -157,6 +160,7 @@ def create_app(config: Config, store: Store) -> Flask:
     app.register_blueprint(webhooks_blueprint(config, store))  # /webhooks/<provider>
     app.register_blueprint(editor_blueprint(config, store))  # /editor: the editor's desk
     app.register_blueprint(metrics_blueprint(config, store))  # /metrics (Prometheus)
+    app.register_blueprint(clicks_blueprint(config, store))  # /r/<token>: story links
     return app
 
 
@@ -179,14 +183,29 @@ def waitress_options(app: Flask) -> dict[str, Any]:
 
 
 def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) -> None:
-    """Serve with waitress when installed (production), else Flask's development server."""
+    """Serve with waitress when installed (production), else Flask's development server.
+
+    SIGTERM stops it as Ctrl-C does: requests under way are answered, then the click
+    counts still in memory are written (README "Readership").
+    """
     echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_serving)
     try:
-        from waitress import serve
-    except ImportError:
-        app.run(host=host, port=port)
-        return
-    serve(app, host=host, port=port, **waitress_options(app))
+        try:
+            from waitress import serve
+        except ImportError:
+            app.run(host=host, port=port)
+            return
+        serve(app, host=host, port=port, **waitress_options(app))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside waitress's loop
+        pass
+    finally:
+        close_counter(app)
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    raise SystemExit(0)  # waitress's loop stops on it, and lets its threads finish
 
 
 def _known_zone(name: str) -> bool:

@@ -46,3 +46,21 @@ def test_a_batch_with_a_bad_row_writes_nothing(store: Store) -> None:
     store.add_clicks([])
     assert store.click_counts(kind=None) == []
     assert store.click_totals("reader") == 0
+
+
+def test_the_delivery_span_is_from_the_first_to_the_latest_message_handed_over(
+        store: Store) -> None:
+    from datetime import timedelta
+
+    from newsletter.models import DeliveryStatus
+
+    assert store.delivery_span(DAY) is None
+    ids = [store.add_subscriber(f"s{n}@example.org", now=H7)[0] for n in range(3)]
+    store.claim_deliveries(DAY, [(i, f"<m{i}@x>") for i in ids], H7)
+    assert store.delivery_span(DAY) is None  # claimed, nothing handed over yet
+    store.record_deliveries(DAY, [(ids[0], DeliveryStatus.SENT, "250")], H7)
+    later = H7 + timedelta(minutes=42)
+    store.record_deliveries(DAY, [(ids[1], DeliveryStatus.SENT, "250")], later)
+    store.record_deliveries(DAY, [(ids[2], DeliveryStatus.FAILED, "550")], H8)  # not delivered
+    assert store.delivery_span(DAY) == (H7, later)
+    assert store.delivery_span(date(2026, 12, 4)) is None
