@@ -93,6 +93,7 @@ def test_templates_dir_files_must_replace_one_of_ours(tmp_path: Path) -> None:
     (mine / "briefing.txt").write_text("{{ title }}", encoding="utf-8")  # not email/…
     text = problems(tmp_path, '[render]\ntemplates_dir = "mine"\n')
     assert f"{mine / 'briefing.txt'} replaces none of ours" in text
+    assert "ours is email/briefing.txt: keep its relative path" in text
     assert "_masthead" not in text and str(mine / "email" / "briefing.html") not in text
 
 

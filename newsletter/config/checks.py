@@ -400,10 +400,12 @@ def _check_templates_dir(c: Config, bad: Problems) -> None:
         if path.is_dir() or path.name.startswith((".", "_")):
             continue
         if name not in known:
+            same = sorted(k for k in known if k.rsplit("/", 1)[-1] == path.name)
             bad("[render] templates_dir", f"{path} replaces none of ours (no {name} in our "
                                           "templates)",
-                hint="keep our relative path, e.g. email/briefing.html or web/base.html; "
-                     "name your own partials _something.html")
+                hint=(f"ours is {' or '.join(same)}: keep its relative path" if same else
+                      "keep our relative path, e.g. email/briefing.html or web/base.html")
+                     + "; name your own partials _something.html")
         elif not os.access(path, os.R_OK):
             bad("[render] templates_dir", f"{path} cannot be read")
         elif name.startswith("locale/"):
