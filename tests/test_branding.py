@@ -279,3 +279,26 @@ def test_the_static_site_loads_web_overrides_too(demo_copy: Path) -> None:
     assert "Harbour Notes, since 2026" in (out / "index.html").read_text(encoding="utf-8")
     assert "Harbour Notes, since 2026" in (out / "archive" / "index.html").read_text(
         encoding="utf-8")
+
+
+def test_the_confirmation_email_takes_overrides_and_names_a_broken_one(tmp_path: Path) -> None:
+    from newsletter.compose.confirmation import ConfirmationRequest, confirmation_texts
+
+    mine = tmp_path / "mine"
+    override(mine, "email/confirm.txt", "{{ greeting }}\n\nOne click: {{ confirm_url }}\n")
+    override(mine, "locale/en.toml", 'confirm_button = "Yes, sign me up"\n')
+    request = ConfirmationRequest(subscriber_id=1, email="a@example.org", name="Amina",
+                                  language="en", confirm_url="https://n.example/confirm/x")
+    texts = confirmation_texts(request, list_name="Marée", postal_address="12 rue Exemple",
+                               hours=48, templates_dir=mine)
+    assert texts["text"].endswith("\n\nOne click: https://n.example/confirm/x\n")
+    assert "Amina" in texts["text"] and "12 rue Exemple" not in texts["text"]  # theirs
+    assert "Yes, sign me up" in texts["html"] and "12 rue Exemple" in texts["html"]  # ours
+    other = tmp_path / "other"
+    broken = override(other, "email/confirm.html",
+                      "<p>{{ greeting }}</p>\n<p>{{ reader.name }}</p>\n")
+    with pytest.raises(ConfigError) as info:
+        confirmation_texts(request, list_name="Marée", postal_address="x", hours=48,
+                           templates_dir=other)
+    assert f"{broken} line 2: 'reader' is undefined (rendering the confirmation email)" \
+        in info.value.message
