@@ -198,7 +198,7 @@ class Site:
         return self.env.get_template(template).render(
             t=strings(language), language=language, name=self.config.newsletter.name,
             links=links, languages=LANGUAGES, postal_address=self.config.newsletter.postal_address,
-            **context)
+            signup_open=self.config.signup.enabled, **context)
 
     def _edition_links(self, day: IssueDay, links: Links, current: str | None = None
                        ) -> list[dict[str, Any]]:

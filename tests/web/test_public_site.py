@@ -137,10 +137,14 @@ def test_the_home_page_form_signs_up_like_the_subscribe_page(
     assert again.status_code == 400  # the home page's token is single-use too
 
 
-def test_without_sign_up_the_home_page_has_no_form(tmp_path: Path) -> None:
+def test_without_sign_up_no_page_invites_to_subscribe(tmp_path: Path) -> None:
     client, _, _ = public_site(tmp_path, signup={"enabled": False})
     html = client.get("/").text
     assert "<form" not in html and len(cards(html)) == site.HOME_DAYS
+    for path in ("/archive/", "/issues/2026-11-29", "/issues/2026-11-29?lang=ar"):
+        page = client.get(path).text
+        assert "/subscribe" not in page, path
+        assert 'href="/archive/"' in page or path == "/archive/"
 
 
 def test_an_empty_site_says_so(tmp_path: Path) -> None:
