@@ -106,7 +106,7 @@ def test_edit_approve_then_send_delivers_the_edited_issue(
     assert "amina" in history and "retiré" in history and "résumé réécrit" in history
 
     checks = page.locator("ul.checks li")
-    assert checks.count() == 8
+    assert checks.count() == 9  # postal address included (issue 18, point 7)
     submit(page, page.get_by_role("button", name="Valider cette édition"), "approve")
     assert "Validée par amina" in page.content()
     _screenshots(page, base, day, tmp_path)
