@@ -55,7 +55,7 @@ from .ops.locks import LockBusy, _Either, held_lock
 from .people import mailbox as people_mailbox
 from .store import Store
 from .text import bound
-from .tokens import PREFERENCES, UNSUBSCRIBE, Tokens
+from .tokens import PREFERENCES, UNSUBSCRIBE, StoryLinks, Tokens
 
 Clock = Callable[[], datetime]
 
@@ -294,14 +294,37 @@ def render_briefing(config: Config, briefing: Briefing) -> RenderedIssue:
     postal address (compose.checks.REQUIRED: a template of [render] templates_dir dropped
     them) is refused here, and never reaches a send.
     """
-    rendered = render_issue(briefing, postal_address=config.newsletter.postal_address,
+    rendered = render_issue(story_links(config, briefing),
+                            postal_address=config.newsletter.postal_address,
                             web_url=web_url(config, briefing.issue_date, briefing.language),
                             inliner=config.render.inliner, limit=config.render.max_html_bytes,
-                            brand=brand_of(config), templates_dir=config.templates_dir)
+                            brand=brand_of(config), templates_dir=config.templates_dir,
+                            clicks_counted=config.readership.clicks)
     failed = required_failures(rendered, config.newsletter.postal_address)
     if failed:
         raise unlawful(config, briefing, failed)
     return rendered
+
+
+def story_links(config: Config, briefing: Briefing) -> Briefing:
+    """With [readership] clicks: every story link (items and in brief) goes through
+    {public_url}/r/<token>, which counts the click and redirects to the article.
+
+    Only what is rendered changes: the stored briefing keeps the article URLs, the
+    redirect's only targets. The token names the issue, edition and story, the same for
+    every reader. Without clicks, the briefing as it is.
+    """
+    if not config.readership.clicks:
+        return briefing
+    links = StoryLinks(config.secret())
+    base = config.newsletter.public_url.rstrip("/")
+
+    def counted(item: BriefingItem) -> BriefingItem:
+        token = links.make(briefing.issue_date, briefing.language, item.story_id)
+        return dataclasses.replace(item, url=f"{base}/r/{token}")
+
+    return dataclasses.replace(briefing, items=tuple(map(counted, briefing.items)),
+                               in_brief=tuple(map(counted, briefing.in_brief)))
 
 
 def unlawful(config: Config, briefing: Briefing, failed: list[Check]) -> NewsletterError:

@@ -97,7 +97,8 @@ _SAMPLE_URL = "https://news.example.org/unsubscribe/" + "x" * 160
 
 def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
                  inliner: str = "premailer", limit: int = EMAIL_HTML_LIMIT,
-                 brand: Brand | None = None, templates_dir: Path | None = None) -> RenderedIssue:
+                 brand: Brand | None = None, templates_dir: Path | None = None,
+                 clicks_counted: bool = False) -> RenderedIssue:
     """HTML (inlined once) and text of the issue, with the unsubscribe placeholder in both.
 
     When the HTML would pass ``limit`` bytes, the lowest-ranked stories stay in the web
@@ -105,9 +106,11 @@ def render_issue(briefing: Briefing, *, postal_address: str, web_url: str,
     subject is cut to SUBJECT_MAX characters (between words, never inside a letter).
     ``brand`` is the look (ours by default); ``templates_dir`` a folder whose
     email/briefing.html, email/briefing.txt and locale files replace ours.
+    ``clicks_counted``: the story links go through the counting redirect ([readership]
+    clicks), and the footer says what is counted (``clicks_note``).
     """
     briefing = typeset(replace(briefing, subject=bound(briefing.subject, SUBJECT_MAX)))
-    look = _Look(brand or Brand(), templates_dir)
+    look = _Look(brand or Brand(), templates_dir, clicks_counted)
     web_html, text = _render(briefing, postal_address, web_url, inliner, look, more=0)
     html, kept, moved = web_html, briefing, 0
     size = encoded_size(html, _SAMPLE_URL)
@@ -138,6 +141,7 @@ def _keep(briefing: Briefing, count: int) -> Briefing:
 class _Look:
     brand: Brand
     templates_dir: Path | None
+    clicks_counted: bool = False
 
 
 def _render(briefing: Briefing, postal_address: str, web_url: str, inliner: str, look: _Look,
@@ -185,6 +189,7 @@ def _context(briefing: Briefing, *, postal_address: str, web_url: str, look: _Lo
         "web_url": web_url,
         "brand": look.brand,
         "colors": look.brand.colors,
+        "clicks_note": t["clicks_note"] if look.clicks_counted else "",
     }
 
 

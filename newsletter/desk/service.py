@@ -58,7 +58,8 @@ def checks(config: Config, draft: Draft) -> list[Check]:
     n = config.newsletter
     limits = Limits(public_url=n.public_url, max_html_bytes=config.render.max_html_bytes,
                     reading_minutes=n.reading_minutes, postal_address=n.postal_address)
-    return presend_checks(draft.issue, draft.briefing, limits)
+    # The HTML links what was rendered: with [readership] clicks, the counting redirects.
+    return presend_checks(draft.issue, pipeline.story_links(config, draft.briefing), limits)
 
 
 def change(config: Config, store: Store, draft: Draft, *, editor: str, action: str, detail: str,
