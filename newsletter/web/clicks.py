@@ -51,7 +51,6 @@ class EditionLinks:
     counted: bool  # its send has begun
     window: tuple[float, float] | None  # the delivery window (robot rule 5), Unix times
     final: bool  # nothing of it changes any more: never read again
-    read_at: float
 
 
 class Editions:
@@ -100,8 +99,7 @@ class Editions:
         if span is not None:
             window = (span[0].timestamp(), span[1].timestamp() + self.scan_seconds)
         final = status == "sent" and (window is None or self.wall() > window[1])
-        return EditionLinks(urls=urls, counted=status in COUNTED, window=window, final=final,
-                            read_at=self.wall())
+        return EditionLinks(urls=urls, counted=status in COUNTED, window=window, final=final)
 
 
 class StoryRedirects:

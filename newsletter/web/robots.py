@@ -30,7 +30,7 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 BURST_SECONDS = 10.0
 BURST_STORIES = 3  # different stories of one edition within BURST_SECONDS: a robot
@@ -64,12 +64,7 @@ BUILT_IN_AGENTS: tuple[str, ...] = (
 
 _PREFETCH = {"Purpose": "prefetch", "Sec-Purpose": "prefetch", "X-Purpose": "preview",
              "X-Moz": "prefetch"}
-
-
-class Headers(Protocol):
-    """A request's headers (a dict, werkzeug's Headers)."""
-
-    def get(self, key: str, default: str) -> str: ...
+_PREFETCH_ENVIRON = {"HTTP_" + k.upper().replace("-", "_"): k for k in _PREFETCH}
 
 
 @dataclass(frozen=True)
@@ -86,21 +81,11 @@ class ClickRequest:
     def from_environ(cls, environ: dict[str, Any], ip: str) -> ClickRequest:
         """From a WSGI environ: a dict look-up per header (werkzeug's Headers scan a list)."""
         get = environ.get
-        purpose = ""
-        if "HTTP_PURPOSE" in environ or "HTTP_SEC_PURPOSE" in environ or \
-                "HTTP_X_PURPOSE" in environ or "HTTP_X_MOZ" in environ:
-            said = ((k, get("HTTP_" + k.upper().replace("-", "_"), "")) for k in _PREFETCH)
-            purpose = " ".join(f"{k}:{v}" for k, v in said if v).lower()
+        purpose = " ".join(f"{name}:{environ[key]}" for key, name in _PREFETCH_ENVIRON.items()
+                           if environ.get(key)).lower()
         return cls(method=str(get("REQUEST_METHOD", "GET")).upper(),
                    user_agent=get("HTTP_USER_AGENT", ""), ip=ip,
                    accept_language=get("HTTP_ACCEPT_LANGUAGE", ""), purpose=purpose)
-
-    @classmethod
-    def from_headers(cls, method: str, ip: str, headers: Headers) -> ClickRequest:
-        said = ((k, headers.get(k, "")) for k in _PREFETCH)
-        purpose = " ".join(f"{k}:{v}" for k, v in said if v)
-        return cls(method=method.upper(), user_agent=headers.get("User-Agent", ""), ip=ip,
-                   accept_language=headers.get("Accept-Language", ""), purpose=purpose.lower())
 
 
 class RobotRules:

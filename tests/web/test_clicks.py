@@ -295,10 +295,13 @@ def test_counts_add_up_across_batches_and_hours(site) -> None:  # type: ignore[n
 
 
 def _request(shape: Shape) -> Any:
+    from werkzeug.test import EnvironBuilder
+
     from newsletter.web.robots import ClickRequest
 
     method, headers, ip = shape
-    return ClickRequest.from_headers(method, ip, headers)
+    environ = EnvironBuilder(method=method, headers={"User-Agent": "", **headers}).get_environ()
+    return ClickRequest.from_environ(environ, ip)
 
 
 def test_the_fast_path_answers_exactly_as_the_flask_route_does(site) -> None:  # type: ignore[no-untyped-def]
@@ -319,3 +322,47 @@ def test_the_fast_path_answers_exactly_as_the_flask_route_does(site) -> None:  #
     forged = open_link(client, link(ids[0])[:-2] + "zz", READERS["chrome_desktop"])
     assert forged.status_code == 404  # the page, from Flask
     assert written(app, store, kind=None) == {(ids[0], "reader"): 2, (ids[1], "robot"): 1}
+
+
+def test_an_edition_is_read_again_until_final_then_kept(tmp_path: Path) -> None:
+    from newsletter.web.clicks import REFRESH_SECONDS, Editions
+
+    config = make_config(tmp_path)
+    store = Store.open(config.database_url)
+    save(store, status="draft")
+    t = [1000.0]
+    editions = Editions(store, 120, clock=lambda: t[0], wall=lambda: 1_900_000_000.0)
+    first = editions.get((DAY, "fr"))
+    assert first is not None and not first.counted and not first.final
+    store.set_issue_status(DAY, "sent")
+    assert editions.get((DAY, "fr")) is first  # cached for a while: no store work per click
+    t[0] += REFRESH_SECONDS
+    sent = editions.get((DAY, "fr"))
+    assert sent is not None and sent.counted and sent.final
+    store.set_issue_status(DAY, "draft")  # (never happens: a sent issue stays sent)
+    t[0] += 10 * REFRESH_SECONDS
+    assert editions.get((DAY, "fr")) is sent  # final: never read again
+    assert editions.get((date(2026, 12, 9), "fr")) is None
+
+
+def test_a_failed_write_keeps_its_counts_for_the_next(site) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from newsletter.errors import StoreError
+
+    app, store = site
+    counter = counter_of(app)
+    assert counter is not None
+    sid = next(iter(STORIES))
+    client = app.test_client()
+    for k in range(3):
+        open_link(client, link(sid), ("HEAD", {}, f"192.0.2.{k + 1}"))
+    with store.engine.begin() as conn:  # the table is out of reach for a moment
+        conn.execute(text("ALTER TABLE story_clicks RENAME TO story_clicks_away"))
+    with pytest.raises(StoreError):
+        counter.flush()
+    open_link(client, link(sid), ("HEAD", {}, "192.0.2.9"))
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE story_clicks_away RENAME TO story_clicks"))
+    assert counter.flush() == 4
+    assert counts(store, kind="robot") == {(sid, "robot"): 4}
