@@ -99,9 +99,12 @@ def test_postgresql_refuses_an_old_schema_until_db_upgrade(tmp_path: Path) -> No
         config = tmp_path / "newsletter.toml"
         config.write_text(tomli_w.dumps({"store": {"url": url}}), encoding="utf-8")
         check = run_cli("db", "check", "--config", str(config), cwd=tmp_path)
-        assert check.returncode == 1 and "run newsletter db upgrade" in check.stdout
+        # The hint carries the --config typed, so it works as shown.
+        assert check.returncode == 1, check.stdout
+        assert f"run newsletter --config {config} db upgrade" in check.stdout
         send = run_cli("send", "--worker", "--config", str(config), cwd=tmp_path)
-        assert send.returncode != 0 and "newsletter db upgrade" in send.stderr
+        assert send.returncode != 0, send.stderr
+        assert f"hint: run: newsletter --config {config} db upgrade" in send.stderr
         first = run_cli("db", "upgrade", "--config", str(config), cwd=tmp_path)
         assert first.returncode == 0, first.stderr
         assert f"to {migrate.head()}" in first.stdout and "postgres@" in first.stdout
