@@ -31,7 +31,8 @@ def schedule(config: Config) -> None:
 @click.option("--host", default=None, help="Address to listen on (default [web] host).")
 @click.option("--port", type=int, default=None, help="Port (default [web] port).")
 def serve(config: Config, host: str | None, port: int | None) -> None:
-    """Serve the web version of issues and the unsubscribe pages (waitress if installed)."""
+    """Serve the public site (home, archive, issues, sign-up), the editor's desk, story-link
+    redirects, webhooks and metrics, under waitress."""
     from ..web import create_app, serve_app
 
     serve_app(create_app(config, open_store(config)), host or config.web.host,

@@ -183,7 +183,7 @@ def waitress_options(app: Flask) -> dict[str, Any]:
 
 
 def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) -> None:
-    """Serve with waitress when installed (production), else Flask's development server.
+    """Serve with waitress (a dependency: a production server, threads, proxy headers).
 
     SIGTERM stops it as Ctrl-C does: requests under way are answered, then the click
     counts still in memory are written (README "Readership").
@@ -192,11 +192,8 @@ def serve_app(app: Flask, host: str, port: int, *, echo: Callable[[str], None]) 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_serving)
     try:
-        try:
-            from waitress import serve
-        except ImportError:
-            app.run(host=host, port=port)
-            return
+        from waitress import serve
+
         serve(app, host=host, port=port, **waitress_options(app))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside waitress's loop
         pass
