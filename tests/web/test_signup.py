@@ -98,6 +98,11 @@ def test_form_is_accessible_localised_and_has_no_prechecked_consent(site: Site) 
     assert '<html lang="en"' in english and "Email address" in english
     assert '<html lang="fr"' in site.client.get("/subscribe?lang=fr",
                                                 headers={"Accept-Language": "en"}).text
+    # Every edition's language is offered, Arabic included (right to left).
+    langs = re.search(r'<nav class="langs".*?</nav>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert 'href="?lang=en"' in langs and 'href="?lang=ar"' in langs and "?lang=fr" not in langs
+    arabic = site.client.get("/subscribe?lang=ar").text
+    assert '<html lang="ar" dir="rtl">' in arabic and 'href="?lang=fr"' in arabic
 
 
 def test_sign_up_makes_a_pending_subscriber_and_one_confirmation_email(site: Site) -> None:
