@@ -31,6 +31,7 @@ from .newsvalue import (
 )
 from .readership import ReadershipNudge, major_news
 from .rules import EditorialRules
+from .same_event import SameEvent
 
 PIN_SCORE = 1000.0
 _SAME_TIME = timedelta(minutes=1)  # feeds round their dates: closer than this is a tie
@@ -202,11 +203,14 @@ def select(
 
     A cluster over its source's or section's cap waits until the others are placed.
     The redundancy penalty is recorded as a component ("redundancy", -penalty). Each
-    cluster's reasons end with ("place", why it stands where it does).
+    cluster's reasons end with ("place", why it stands where it does). With a redundancy
+    above 0, a candidate telling the same event as one placed before it (:mod:`.same_event`)
+    joins that one's cluster (its stories become "also in") instead of taking a place.
     """
     if not ranked:
         return []
     vectors = tfidf_vectors({s.cluster.lead.id: s.cluster.lead for s in ranked})
+    events = SameEvent([s.cluster.lead for s in ranked]) if redundancy > 0 else None
     best = max((s.score for s in ranked if not _pinned(s)), default=1.0) or 1.0
     closest = {s.cluster.lead.id: (0.0, "") for s in ranked}
 
@@ -242,6 +246,8 @@ def select(
             break
         item = min(eligible, key=lambda s: (-value(s), s.cluster.lead.id))
         pending.remove(item)
+        if _join_same_event(item, chosen, events, vectors):
+            continue
         lead = item.cluster.lead
         similarity, near = closest[lead.id]
         penalty = 0.0 if _pinned(item) else redundancy * similarity
@@ -259,9 +265,33 @@ def select(
                 closest[key] = (sim, lead.title)
     if len(chosen) < limit:  # what is left is held back by a cap: by value, after the others
         pending.sort(key=lambda s: (-value(s), s.cluster.lead.id))
-        return chosen + [_placed(item, held(item) or "") for item in pending]
+        for item in pending:
+            if not _join_same_event(item, chosen, events, vectors):
+                chosen.append(_placed(item, held(item) or ""))
+        return chosen
     return chosen + [_placed(item, held(item) or f"not reached: past the first {limit} "
                                                  "candidates, in score order") for item in pending]
+
+
+def _join_same_event(item: ScoredCluster, chosen: list[ScoredCluster], events: SameEvent | None,
+                     vectors: dict[str, dict[str, float]]) -> bool:
+    """Join ``item`` to the first placed cluster telling the same event; False if none does.
+
+    An editor's pin is never joined to another story.
+    """
+    if events is None or _pinned(item):
+        return False
+    lead = item.cluster.lead
+    for k, placed in enumerate(chosen):
+        similarity = cosine(vectors[placed.cluster.lead.id], vectors[lead.id])
+        names = events.names_shared(placed.cluster.lead, lead, similarity)
+        if names:
+            cluster = replace(placed.cluster, others=(*placed.cluster.others, *item.cluster.stories))
+            why = (f"«{lead.title}» ({lead.source.name}) joined: both headlines name "
+                   f"{' and '.join(names)}, names few of the day's stories use")
+            chosen[k] = replace(placed, cluster=cluster, reasons=(*placed.reasons, ("same event", why)))
+            return True
+    return False
 
 
 def _why(item: ScoredCluster, place: int, best: float, penalty: float, near: str) -> str:

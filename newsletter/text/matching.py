@@ -83,6 +83,11 @@ def terms(text: str, language: str) -> list[str]:
     return out
 
 
+def written_words(text: str) -> list[tuple[str, int, int]]:
+    """The words :func:`terms` reads, as written (case kept), with their start and end offsets."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
 def stopwords(language: str) -> frozenset[str]:
     """The matching stopwords of a language, normalised like the words they stop."""
     return _stopword_set(language)
