@@ -105,9 +105,14 @@ class ContentQueries:
 
         Returns how many stories were new.
         """
+        # Feeds finish in any order; when two carry one article (the same link under two
+        # ids), the copy kept must not depend on which answered first: the earliest
+        # published copy wins, then the feed's URL, so the same collection gives the same
+        # issue every time.
+        stories = sorted((s for r in results if r.error is None for s in r.stories),
+                         key=lambda s: (s.published, s.source.feed_url, s.id))
         with self.engine.begin() as conn:
-            new = _insert_stories(conn, [s for r in results if r.error is None for s in r.stories],
-                                  now)
+            new = _insert_stories(conn, stories, now)
             urls = sorted({r.url for r in results})
             known: set[str] = set()
             for chunk in _chunks(urls, 500):

@@ -41,3 +41,21 @@ def test_a_story_seen_again_in_another_feed_gains_a_source_once(store: Store) ->
     rows = store.stories_between(NOW - timedelta(days=1), NOW)
     assert sorted(s.source.feed_url for s in rows) == ["https://a.example/rss",
                                                       "https://b.example/rss"]
+
+
+def test_one_article_in_two_feeds_is_kept_the_same_whichever_feed_answered_first(
+        store: Store) -> None:
+    """A collection's feeds finish in any order: the copy kept of an article carried by two
+    feeds under two ids is the earliest published (then the feed's URL), not the first
+    answer, so collecting the same feeds twice gives the same stories (and the same issue)."""
+    wire = story(1, NOW - timedelta(hours=9), feed="https://wire.example/rss")
+    repost = Story(**{**wire.__dict__, "id": "id-repost", "published": NOW - timedelta(hours=4),
+                      "source": SourceRef(name="Repost", url=wire.url,
+                                          feed_url="https://repost.example/rss")})
+    results = [FeedResult("https://repost.example/rss", "Repost", [repost]),
+               FeedResult("https://wire.example/rss", "Wire", [wire])]
+    assert store.save_feed_results(results, NOW) == 1
+    kept = store.stories_between(NOW - timedelta(days=1), NOW)
+    assert {s.id for s in kept} == {"id-1"}  # the wire's, though the repost answered first
+    assert sorted(s.source.feed_url for s in kept) == ["https://repost.example/rss",
+                                                      "https://wire.example/rss"]
