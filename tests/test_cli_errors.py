@@ -218,3 +218,22 @@ def test_with_config_names_only_commands_and_quotes_paths() -> None:
     assert typed("newsletter send", None) == "newsletter send"
     assert typed("`newsletter init` or `newsletter demo`") == "`newsletter init` or `newsletter demo`"
     assert typed("newsletter --config a.toml send") == "newsletter --config a.toml send"
+
+
+@pytest.mark.parametrize("command", [["editors", "add", "amina"], ["editors", "passwd", "amina"]])
+def test_a_password_is_never_asked_without_a_terminal(tmp_path: Path, command: list[str]) -> None:
+    """From a script (no terminal) the password is not prompted for, which would echo it:
+    a usage error names --password-stdin."""
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path)
+    exe = Path(sys.executable).parent / "newsletter"
+    done = subprocess.run([str(exe), *command, "--config", str(config)], cwd=tmp_path,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "--password-stdin" in done.stderr and "no terminal" in done.stderr
+    assert "GetPassWarning" not in done.stderr and "Traceback" not in done.stderr
+    assert "0 editor(s)" in run_cli("editors", "list", "--config", str(config),
+                                    cwd=tmp_path).stdout

@@ -15,6 +15,12 @@ from .options import config_option, date_option, issue_day, json_option, open_st
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        # getpass would fall back to echoing the password (and warn about it): a script
+        # or a pipe says so with --password-stdin.
+        raise click.UsageError("no terminal to ask the password on: pipe it with "
+                               "--password-stdin (printf '%s\\n' \"$PASSWORD\" | newsletter "
+                               "editors ... --password-stdin)")
     value: str = click.prompt("password", hide_input=True, confirmation_prompt=True)
     return value
 
