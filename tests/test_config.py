@@ -201,6 +201,31 @@ def test_check_config_counts_the_feeds_of_the_opml_file_too(tmp_path: Path) -> N
     assert len(pipeline.all_feeds(load_config(path))) == 3  # what collect fetches
 
 
+def test_check_config_reads_the_files_a_build_reads(tmp_path: Path) -> None:
+    """[curate] news_value_file and the editors' overrides file are read as the build reads
+    them: a missing lexicon, an unknown weight, a wrong override are reported together by
+    check-config, not first by the morning's build."""
+    from tests.conftest import new_store
+
+    path = write(tmp_path, '[store]\nurl = "sqlite:///db.sqlite3"\n'
+                           '[curate]\nnews_value_file = "missing.toml"\n'
+                           '[overrides]\nfile = "overrides.toml"\n')
+    new_store(path)
+    (tmp_path / "overrides.toml").write_text('pin = "notalist"\n', encoding="utf-8")
+    runner = CliRunner()
+    both = runner.invoke(main, ["check-config", "--config", str(path)])
+    assert both.exit_code == 2 and "2 problems" in both.output, both.output
+    assert "missing.toml not found" in both.output and "pin" in both.output
+    (tmp_path / "missing.toml").write_text("[weights]\nservce = 0.2\n", encoding="utf-8")
+    (tmp_path / "overrides.toml").write_text('pin = ["https://a.example/1"]\n',
+                                             encoding="utf-8")
+    typo = runner.invoke(main, ["check-config", "--config", str(path)])
+    assert typo.exit_code == 2 and "servce" in typo.output, typo.output
+    (tmp_path / "missing.toml").write_text("[weights]\nservice = 0.4\n", encoding="utf-8")
+    good = runner.invoke(main, ["check-config", "--config", str(path)])
+    assert good.exit_code == 0 and "ok —" in good.output, good.output
+
+
 # -- [readership] (issue 19) ------------------------------------------------------------------
 
 

@@ -65,10 +65,30 @@ def check_config(config: Config) -> None:
     # The feeds collection reads: [[feeds]] and the OPML file (pipeline.all_feeds; that
     # module is not imported here, to start fast).
     feeds = config.feeds + opml_feeds(config)
+    _check_editorial_files(config)
     click.echo(f"{config.source}: ok — {len(feeds)} feeds, sender "
                f"{config.delivery.sender}, store {config.database_url}")
 
 
+
+
+def _check_editorial_files(config: Config) -> None:
+    """The files a build reads besides the config — [curate] news_value_file and the
+    editors' [overrides] file — read as the build reads them, every problem at once.
+    (The pipeline is imported only when one is set: check-config stays fast.)"""
+    if not (config.curate.news_value_file or config.overrides.file):
+        return
+    from .. import pipeline
+    from ..config.checks import Problems
+    from ..errors import ConfigError
+
+    problems = Problems(config.source)
+    for read in (pipeline.news_value, pipeline.editorial_rules):
+        try:
+            read(config)
+        except ConfigError as exc:
+            problems.add(exc)
+    problems.raise_any()
 
 
 @click.command(name="send-due")
