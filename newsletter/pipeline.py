@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,11 +22,9 @@ from .brand import Brand
 from .compose import MessageFactory, render_issue
 from .compose.checks import Check, required_failures
 from .compose.dkim_sign import DkimSigner
-from .config import OVERRIDE_LISTS, Config, overrides_from_dict, parse_hhmm
-from .curate import CurateSettings, EditorialRules, blocked_stories, build_briefing, rank_stories
+from .config import Config, parse_hhmm
+from .curate import CurateSettings, blocked_stories, build_briefing, rank_stories
 from .curate.abstractive import ChatSettings, ChatSummariser, SummaryCache
-from .curate.newsvalue import NewsValue, default_news_value, news_value_from_dict
-from .curate.newsvalue import extend as extend_news_value
 from .curate.readership import LearnSettings, ReadershipNudge
 from .curate.readership import learn as learn_readership
 from .delivery import DispatchResult, Sender, dispatch, make_sender
@@ -50,6 +47,7 @@ from .models import (
     Subscriber,
 )
 from .ops.alerts import after_run, alert_unknown
+from .ops.editorial import editorial_rules, news_value
 from .ops.localtime import delivery_hold
 from .ops.locks import LockBusy, _Either, held_lock
 from .people import mailbox as people_mailbox
@@ -135,41 +133,6 @@ def all_feeds(config: Config) -> tuple[FeedSource, ...]:
 
 
 # -- build ---------------------------------------------------------------------------------
-
-
-def editorial_rules(config: Config) -> EditorialRules:
-    """Weights from the config, and overrides from the config and the editors' file."""
-    o = config.overrides
-    lists = {k: list(getattr(o, k)) for k in OVERRIDE_LISTS}
-    path = config.path(o.file) if o.file else None
-    if path is not None and path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"overrides file {path}: {exc}") from exc
-        extra = overrides_from_dict(raw, str(path), allow_file=False)
-        for key in OVERRIDE_LISTS:
-            lists[key] += [v for v in getattr(extra, key) if v not in lists[key]]
-    return EditorialRules(
-        section_weights=config.sections, keyword_weights=config.keywords,
-        pins=tuple(lists["pin"]), block_urls=tuple(lists["block_urls"]),
-        block_domains=tuple(lists["block_domains"]), block_keywords=tuple(lists["block_keywords"]),
-    )
-
-
-def news_value(config: Config) -> NewsValue:
-    """The built-in news-value lexicon, extended by [curate] news_value_file when set."""
-    base = default_news_value()
-    if not config.curate.news_value_file:
-        return base
-    path = config.path(config.curate.news_value_file)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{config.source}: [curate] news_value_file: {path} not found") from exc
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"news value file {path}: {exc}") from exc
-    return extend_news_value(base, news_value_from_dict(raw, str(path)))
 
 
 def curate_settings(config: Config, language: str | None = None, *,
@@ -552,9 +515,13 @@ def write_preview(config: Config, store: Store, issue_date: date, folder: Path) 
 def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False,
         force: bool = False, clock: Clock = utc_now, sender: Sender | None = None,
         stop: threading.Event | None = None,
-        progress: Callable[[str], None] | None = None) -> RunReport:
-    """Collect, build (unless already sending or sent), send. Safe to run twice."""
-    report = RunReport(issue_date=issue_date)
+        progress: Callable[[str], None] | None = None,
+        report: RunReport | None = None) -> RunReport:
+    """Collect, build (unless already sending or sent), send. Safe to run twice.
+
+    Fills ``report`` when given: a caller keeps what the run did even when it raises.
+    """
+    report = report if report is not None else RunReport(issue_date=issue_date)
     run_id = store.start_run("run", issue_date, clock())
     try:
         collected = collect_stage(config, store, issue_date=issue_date, clock=clock,
@@ -587,6 +554,10 @@ def run(config: Config, store: Store, issue_date: date, *, dry_run: bool = False
             _send_into(report, config, store, issue_date, clock, sender, force, stop)
     except NewsletterError as exc:
         report.notes.append(f"error: {exc.message}")
+        if not report.stories_seen:  # the build failed before counting them
+            with contextlib.suppress(StoreError):
+                window = store.stories_between(*issue_window(config, issue_date))
+                report.stories_seen = len({story.id for story in window})
         store.finish_run(run_id, "error", report.to_dict(), clock())
         after_run(config, store, command="run", issue_date=issue_date, outcome="error",
                   report=report.to_dict(), error=exc, now=clock())

@@ -70,20 +70,16 @@ def check_config(config: Config) -> None:
                f"{config.delivery.sender}, store {config.database_url}")
 
 
-
-
 def _check_editorial_files(config: Config) -> None:
     """The files a build reads besides the config — [curate] news_value_file and the
-    editors' [overrides] file — read as the build reads them, every problem at once.
-    (The pipeline is imported only when one is set: check-config stays fast.)"""
-    if not (config.curate.news_value_file or config.overrides.file):
-        return
-    from .. import pipeline
+    editors' [overrides] file — read as the build reads them (ops/editorial.py, light:
+    check-config stays fast), every problem at once."""
     from ..config.checks import Problems
     from ..errors import ConfigError
+    from ..ops.editorial import editorial_rules, news_value
 
     problems = Problems(config.source)
-    for read in (pipeline.news_value, pipeline.editorial_rules):
+    for read in (news_value, editorial_rules):
         try:
             read(config)
         except ConfigError as exc:
