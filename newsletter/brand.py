@@ -22,6 +22,11 @@ HOUSE_HIGHLIGHT = "#b3261e"  # section labels and L'essentiel's numbers, with th
 WHITE = "#ffffff"  # the footer's links on the accent, when they read there
 BLACK = "#000000"  # ... else: every colour reads at 4.58:1 or more with white or black
 DARK_BACKGROUNDS = ("#1b1e25", "#232733")  # the dark-mode card and L'essentiel box
+# The public pages in dark mode, whatever the brand (as the email): page, panel, text,
+# headings, muted text, hairlines, fields' ink and border.
+DARK_PAGE, DARK_PANEL, DARK_TEXT, DARK_HEADING = "#111318", "#1b1e25", "#d5d8df", "#f1f2f5"
+DARK_MUTED, DARK_RULE, DARK_FIELD_BORDER, DARK_ON_BUTTON = ("#a9afbd", "#343946", "#9aa1b2",
+                                                            "#111318")
 
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for text under 18.66 px bold / 24 px: every pair here
 LOGO_WIDTH = (16, 536)  # the masthead's inner width at 600 px (32 px padding either side)
@@ -29,6 +34,10 @@ LOGO_HEIGHT = (16, 300)
 FOOTER_TEXT_MAX = 300
 FONT_STACK_MAX = 200
 
+# The logo's host: DNS labels (ASCII: an international name in its xn-- form) and an optional
+# port; nothing else, so its origin can stand in a Content-Security-Policy as it is.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?\Z")
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 # One family: a bare name (letters, digits, spaces, hyphens, underscores) or a quoted one,
 # quotes matched. Nothing else can appear, so nothing can leave the CSS value (; { } < >
@@ -118,7 +127,20 @@ def logo_url_problem(value: str) -> str | None:
         return "must be an https:// URL (mail clients block or warn about others)"
     if any(c.isspace() or c in "\"'<>\\" or ord(c) < 32 for c in value):
         return "must not contain spaces, quotes, < > or backslashes"
+    if not _HOST.match(_authority(value)):
+        return ("must name its host after https:// (letters, digits, dots and hyphens, "
+                "an optional :port; no user name)")
     return None
+
+
+def _authority(url: str) -> str:
+    return re.split(r"[/?#]", url[len("https://"):], maxsplit=1)[0]
+
+
+def logo_origin(url: str) -> str:
+    """The origin of a checked logo address ('https://cdn.example:8443'), what a page's
+    Content-Security-Policy must allow for it; "" for no logo."""
+    return f"https://{_authority(url).lower()}" if url else ""
 
 
 def on_accent(accent: str) -> str:
@@ -206,4 +228,63 @@ class Brand:
             "dark_accent": "#8ea2d8" if accent == ACCENT else lifted(accent, DARK_BACKGROUNDS),
             "dark_highlight": "#ff8a80" if accent == ACCENT else lifted(highlight,
                                                                         DARK_BACKGROUNDS),
+        }
+
+    @cached_property
+    def site_palette(self) -> dict[str, tuple[str, str]]:
+        """The public pages' colours by role, as (light, dark): templates/web/palette.css
+        makes each a CSS custom property (``--nl-<role>``) of base.html and site_base.html,
+        issue_bar.css reads them directly.
+
+        Laid out as the email: the page (mixed from the colours) behind panels of
+        ``background_color``, the accent for links, headings, buttons and the header. The
+        page is kept readable for every ink drawn on it. With our colours every role is
+        what the pages always had; dark mode keeps our dark neutrals whatever the brand,
+        the accent's roles take the accent lifted until it reads there.
+        """
+        c = self.colors
+        accent, text, background = self.accent_color, self.text_color, self.background_color
+        highlight = c["highlight"]
+        house_accent = accent == ACCENT
+        house_text = (text, background) == (TEXT, BACKGROUND)
+        inks = (text, accent, highlight)
+        page = "#f3efe6" if house_text else c["page"]
+        if min(contrast(ink, page) for ink in inks) < MIN_CONTRAST:
+            page = readable(background, text, 0.06, inks)
+        muted = c["muted"] if contrast(c["muted"], page) >= MIN_CONTRAST else readable(
+            text, background, 0.4, (background, page))
+        ink = on_accent(accent)
+        focus = (HOUSE_HIGHLIGHT, "#ffb4ab") if house_accent else (highlight,
+                                                                  c["dark_highlight"])
+        if highlight != accent:  # the header's call to action: ours is red on the navy
+            cta, on_cta = highlight, on_accent(highlight)
+        else:  # the accent's own header: the background's colour, inked with the accent
+            cta, on_cta = background, accent
+        return {
+            "page": (page, DARK_PAGE),
+            "text": (text, DARK_TEXT),
+            "muted": (muted, DARK_MUTED),
+            "panel": (background, DARK_PANEL),
+            "rule": ("#d9d3c4" if house_text else c["rule"], DARK_RULE),
+            "panel-rule": (c["rule"], DARK_RULE),
+            "link": (accent, "#b9c7ee" if house_accent else c["dark_accent"]),
+            "heading": (accent, DARK_HEADING),
+            "highlight": (highlight, c["dark_highlight"]),
+            "focus": focus,
+            "problem": focus,
+            "mark": (accent, c["dark_accent"]),
+            "signup-top": (accent, accent if house_accent else c["dark_accent"]),
+            "card-top": (highlight, highlight if house_accent else c["dark_highlight"]),
+            "button": (accent, c["dark_accent"]),
+            "on-button": (ink, DARK_ON_BUTTON),
+            "header": (accent, "#0b0d11" if house_accent else accent),
+            "on-header": (ink, ink),
+            "header-focus": focus if house_accent else (ink, ink),
+            "bar-focus": ("#ffb4ab", "#ffb4ab") if house_accent else (ink, ink),
+            "cta": (cta, cta),
+            "on-cta": (on_cta, on_cta),
+            "field": (background, DARK_PAGE),
+            "field-text": (text, DARK_HEADING),
+            "field-border": ("#5b6170" if house_text else muted, DARK_FIELD_BORDER),
+            "logo-plate": (background, background),
         }

@@ -260,9 +260,11 @@ def test_the_app_loads_web_overrides_and_wears_the_brand(tmp_path: Path) -> None
     client = create_app(config, store).test_client()
     page = client.get(f"/unsubscribe/{token()}").get_data(as_text=True)
     assert "Sorry to see you go." in page  # theirs
-    assert "border-top: 4px solid #0b6e4f" in page  # ours (base.html), branded
+    # ours (base.html, its palette.css), branded: the rule above the card and the button,
+    # white on the accent
+    assert "border-top: 4px solid var(--nl-mark)" in page and "--nl-mark: #0b6e4f;" in page
     assert "font: 17px/1.5 'Trebuchet MS', sans-serif" in page
-    assert "background: #0b6e4f; color: #ffffff" in page  # the button, white on the accent
+    assert "--nl-button: #0b6e4f;" in page and "--nl-on-button: #ffffff;" in page
     error = client.get("/unsubscribe/not-a-token").get_data(as_text=True)
     assert "Sorry to see you go." not in error and "#0b6e4f" in error
     store.close()

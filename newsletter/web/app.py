@@ -12,11 +12,12 @@ from typing import Any
 
 from flask import Flask, Response, abort, render_template, request
 
+from ..brand import logo_origin
 from ..compose import strings
 from ..config import LANGUAGES, Config
 from ..errors import TokenError
 from ..people.signup import known_sections
-from ..pipeline import utc_now
+from ..pipeline import brand_of, utc_now
 from ..store import Store
 from ..tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from .clicks import clicks_blueprint, close_counter
@@ -37,6 +38,15 @@ PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' da
 # The web version of an issue: the email's own HTML (inline styles, https images).
 ISSUE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
                 "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def page_policy(logo_url: str) -> str:
+    """PAGE_POLICY, its images allowed from the [brand] logo's origin too (and no other)."""
+    origin = logo_origin(logo_url)
+    return PAGE_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}") \
+        if origin else PAGE_POLICY
+
+
 TOKEN_PAGES = ("unsubscribe", "preferences", "signup.confirm")  # the URL holds a secret
 PROXY_HOPS = "NEWSLETTER_PROXY_HOPS"  # app.config key: [web] proxy_hops, for the server
 
@@ -51,6 +61,7 @@ def create_app(config: Config, store: Store) -> Flask:
     offered = known_sections(config)
     language = config.newsletter.language
     site, links = Site(config, store, web_environment(config)), Links.live(config)
+    policy = page_policy(brand_of(config).logo_url)  # the public pages show the logo
 
     def page(template: str, status: int = 200, lang: str | None = None,
              message_key: str | None = None, **context: Any) -> tuple[str, int]:
@@ -68,7 +79,7 @@ def create_app(config: Config, store: Store) -> Flask:
         framed by the desk itself), so only what is missing is added."""
         issue_page = request.endpoint == "issue"
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", ISSUE_POLICY if issue_page else PAGE_POLICY)
+        headers.setdefault("Content-Security-Policy", ISSUE_POLICY if issue_page else policy)
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")

@@ -23,9 +23,10 @@ def web_loader(config: Config) -> BaseLoader:
 
 
 def web_globals(config: Config) -> dict[str, Any]:
-    """What every page's template may use besides its own context: the look ([brand])."""
+    """What every page's template may use besides its own context: the look ([brand]): the
+    brand, the email's colours by role, and the public pages' (light, dark) by role."""
     brand = brand_of(config)
-    return {"brand": brand, "colors": brand.colors}
+    return {"brand": brand, "colors": brand.colors, "palette": brand.site_palette}
 
 
 def web_environment(config: Config) -> Environment:
