@@ -145,5 +145,9 @@ def send_workers(config: Config, issue_date: date, *, worker: bool, force: bool,
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(config: Config, target: Path) -> None:
     """Copy the SQLite store to TARGET with SQLite's online backup (safe during a send)."""
+    if not config.database_url.startswith("sqlite"):
+        # The wrong command for this store (usage, exit 2): PostgreSQL has its own tool.
+        raise click.UsageError(f"db backup copies SQLite stores only; {config.source} keeps a "
+                               "PostgreSQL store: back it up with PostgreSQL's pg_dump")
     path = open_store(config).backup(target)
     click.echo(f"backed up {config.database_url} to {path}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, cast
@@ -13,6 +13,7 @@ import click
 from ..config import Config
 from ..feeds.opml import import_opml, opml_path, write_opml
 from .options import (
+    as_typed,
     config_option,
     json_option,
     open_store,
@@ -89,9 +90,14 @@ def _pages_line(mode: str, pages: dict[str, Any]) -> str:
 @click.argument("url")
 def feeds_enable(config: Config, url: str) -> None:
     """Fetch a feed again after a 410 Gone disabled it (and forget a 301/308 address)."""
-    if not open_store(config).enable_feed(url):
-        click.echo(f"{url} is not known to the store", err=True)
-        sys.exit(1)
+    store = open_store(config)
+    if not store.enable_feed(url):
+        # A mistyped address: usage (exit 2), with the nearest one the store knows.
+        known = [state.url for state in store.feed_states()]
+        near = difflib.get_close_matches(url, known, n=1, cutoff=0.9)  # a typo, not a sibling
+        hint = f"did you mean {near[0]}?" if near else \
+            as_typed("it knows the feeds collected at least once: newsletter feeds check")
+        raise click.BadParameter(f"{url} is not known to the store ({hint})", param_hint="URL")
     click.echo(f"enabled: {url}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import date
@@ -10,7 +11,10 @@ from pathlib import Path
 import click
 
 from ..config import LANGUAGES, Config
+from ..errors import NewsletterError
+from ..models import RunReport
 from .options import (
+    as_typed,
     config_option,
     date_option,
     issue_day,
@@ -42,10 +46,15 @@ def demo(out: Path, issue_date: date | None, language: str, as_json: bool) -> No
     report, config, draft = result.report, result.config, result.draft
     cfg = out / "newsletter.toml"
     desk_url = f"http://127.0.0.1:{config.web.port}/editor/"
+    serve = f"newsletter serve --config {_arg(cfg)}"
+    tries = [f"export NEWSLETTER_CONFIG={_arg(cfg)}", "newsletter preview",
+             "newsletter rank --explain", "newsletter send-test --to you@example.org",
+             f"newsletter approve --as {EDITOR}", "newsletter send"]
     if as_json:
         click.echo(json.dumps({**report.to_dict(), "demo": {
-            "config": str(cfg), "draft": draft.to_dict(),
-            "desk": {"url": desk_url, "username": EDITOR, "password": result.password}}},
+            "config": str(cfg), "draft": draft.to_dict(), "try": tries,
+            "desk": {"command": serve, "url": desk_url, "username": EDITOR,
+                     "password": result.password}}},
             ensure_ascii=False, indent=2))
         sys.exit(1 if report.failed else 0)
     print_report(report, config)
@@ -59,13 +68,9 @@ def demo(out: Path, issue_date: date | None, language: str, as_json: bool) -> No
     click.echo(f"         The config pins today to {day} ([demo] issue_date): commands without "
                f"--date act on this draft; --date {sent} shows the issue just sent.")
     click.echo("try:")
-    for line in (f"export NEWSLETTER_CONFIG={_arg(cfg)}",
-                 "newsletter preview", "newsletter rank --explain",
-                 "newsletter send-test --to you@example.org",
-                 f"newsletter approve --as {EDITOR}", "newsletter send"):
+    for line in tries:
         click.echo(f"  {line}")
-    click.echo(f"desk:    newsletter serve --config {_arg(cfg)}  then {desk_url}  "
-               f"({EDITOR} / {result.password})")
+    click.echo(f"desk:    {serve}  then {desk_url}  ({EDITOR} / {result.password})")
     sys.exit(1 if report.failed else 0)
 
 
@@ -89,11 +94,32 @@ def run_command(config: Config, issue_date: date | None, dry_run: bool, force: b
     from .. import pipeline
 
     store = open_store(config)
-    with progress_bar("collecting", len(pipeline.all_feeds(config)), quiet or as_json) as bar:
-        report = pipeline.run(config, store, issue_day(config, issue_date), dry_run=dry_run,
-                              force=force, stop=stop_on_sigterm(), progress=bar)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print_report(report, config)
+    day = issue_day(config, issue_date)
+    report = RunReport(issue_date=day)
+    try:
+        with progress_bar("collecting", len(pipeline.all_feeds(config)), quiet or as_json) as bar:
+            pipeline.run(config, store, day, dry_run=dry_run, force=force,
+                         stop=stop_on_sigterm(), progress=bar, report=report)
+    except NewsletterError as exc:
+        # What the run did before it stopped (which feeds failed, and why) is what
+        # explains the error: print it, then the error and its exit code as for any command.
+        _print_run(report, config, as_json, exc)
+        raise
+    _print_run(report, config, as_json, None)
     sys.exit(1 if report.failed else 0)
+
+
+def _print_run(report: RunReport, config: Config, as_json: bool,
+               error: NewsletterError | None) -> None:
+    """The run's report on stdout; with ``error``, the one that stopped it (JSON: "error")."""
+    if as_json:
+        data = report.to_dict()
+        if error is not None:
+            data["error"] = {"message": error.message,
+                             "hint": as_typed(error.hint) if error.hint else None}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if error is not None:  # stderr says it once, with its hint
+        report = dataclasses.replace(
+            report, notes=[n for n in report.notes if n != f"error: {error.message}"])
+    print_report(report, config)

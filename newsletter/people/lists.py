@@ -326,21 +326,42 @@ EXPORT_FIELDS = ("id", "email", "name", "language", "sections", "timezone", "sta
                  "consent_text_version", "created_at", "updated_at")
 
 
-def export_rows(store: Store, status: str | None = None) -> list[dict[str, str]]:
-    """Every subscriber with preferences and consent record, as text."""
-    return [{k: "" if row.get(k) is None else str(row[k]) for k in EXPORT_FIELDS}
-            for row in store.list_subscribers(status)]
+# What a subscriber may leave unset: null in the JSON export (an empty cell in the CSV).
+_UNSET_AS_NULL = ("language", "timezone", "consent_source", "consent_at", "consent_ip",
+                  "consent_user_agent", "consent_text_version")
 
 
-def write_export(rows: list[dict[str, str]], kind: str) -> str:
-    """JSON as stored; CSV with every cell a spreadsheet would run as a formula defused."""
+def export_rows(store: Store, status: str | None = None) -> list[dict[str, Any]]:
+    """Every subscriber with preferences and consent record, typed: the id a number, the
+    sections a list, what is not set None, the dates aware datetimes."""
+    return [_exported(row) for row in store.list_subscribers(status)]
+
+
+def _exported(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: row.get(k) for k in EXPORT_FIELDS}
+    out.update({k: None for k in _UNSET_AS_NULL if out[k] == ""})
+    out["sections"] = [s.strip() for s in str(out["sections"] or "").split(",") if s.strip()]
+    return out
+
+
+def write_export(rows: list[dict[str, Any]], kind: str) -> str:
+    """JSON typed as `subscribers list --json` (numbers, lists, null; dates as text, as
+    there); CSV as text (sections joined with ","), every cell a spreadsheet would run as a
+    formula defused."""
     if kind == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: _defused(v) for k, v in row.items()} for row in rows)
+    writer.writerows({k: _defused(_cell(v)) for k, v in row.items()} for row in rows)
     return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A typed export value as the CSV writes it (and `subscribers import` reads it back)."""
+    if value is None:
+        return ""
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _defused(cell: str) -> str:
