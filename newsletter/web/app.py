@@ -166,6 +166,14 @@ def create_app(config: Config, store: Store) -> Flask:
     def unsubscribe_help() -> tuple[str, int]:
         return page("error.html", 400, message_key="web_use_email_link")
 
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> tuple[Any, int]:
+        """A page that does not exist, in the reader's language (Flask's own is English);
+        the JSON API answers JSON."""
+        if request.path.startswith("/api/"):
+            return {"error": "not_found", "message": f"no such endpoint: {request.path}"}, 404
+        return page("error.html", 404, message_key="web_not_found", archive_link=True)
+
     app.register_blueprint(site_blueprint(config, store))  # /, /archive/, /archive/atom.xml
     app.register_blueprint(signup_blueprint(config, store))  # /subscribe, /confirm/<token>
     app.register_blueprint(webhooks_blueprint(config, store))  # /webhooks/<provider>

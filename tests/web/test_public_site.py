@@ -338,3 +338,21 @@ def test_an_issue_is_published_at_its_days_send_time(tmp_path: Path, zone: str, 
     config = make_config(tmp_path, newsletter={"timezone": zone},
                          schedule={"send_at": "07:00"})
     assert site.published_at(config, day).isoformat() == expected
+
+
+def test_a_page_that_does_not_exist_is_the_sites_own_in_the_readers_language(
+        web: tuple[FlaskClient, Store, Config]) -> None:
+    """Not Flask's English 404: the site's error page, localised, with the way to the archive;
+    an unpublished date too; the JSON API answers JSON."""
+    client, _, _ = web
+    for path in ("/nope", "/issues/2031-01-01", f"/issues/{DRAFT}"):
+        page = client.get(path, headers={"Accept-Language": "ar"})
+        assert page.status_code == 404, path
+        assert '<html lang="ar" dir="rtl">' in page.text and "هذه الصفحة غير موجودة" in page.text
+        assert 'href="/archive/"' in page.text and "Not Found" not in page.text
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    french = client.get("/nope?lang=fr")
+    assert "existe pas (ou plus)" in french.text and '<html lang="fr"' in french.text
+    api = client.get("/api/nope")
+    assert api.status_code == 404 and api.json == {"error": "not_found",
+                                                   "message": "no such endpoint: /api/nope"}
