@@ -55,4 +55,4 @@ def test_feeds_enable_names_unknown_feeds(tmp_path: Path) -> None:
     new_store(config)
     result = CliRunner().invoke(main, ["feeds", "enable", "https://nowhere.example/rss",
                                        "--config", str(config)])
-    assert result.exit_code == 1 and "not known" in result.output
+    assert result.exit_code == 2 and "not known" in result.output  # a usage error (README)
