@@ -58,6 +58,8 @@ def test_a_run_with_no_story_still_names_the_feeds_that_failed(tmp_path: Path) -
         assert f"FAILED {url}: connection refused" in text.stdout, text.stdout
     assert "feeds:   0 ok, 2 failed" in text.stdout
     assert "stories: 0 seen in the issue window" in text.stdout
+    # Stages the run never reached are left out, not shown as zeros.
+    assert "items:" not in text.stdout and "messages:" not in text.stdout, text.stdout
     # The error and its hint, once, on stderr (not repeated as a note of the report).
     assert "error: no story for the" in text.stderr
     assert f"hint: check the feeds (newsletter --config {cfg} feeds check)" in text.stderr

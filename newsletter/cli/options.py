@@ -137,7 +137,9 @@ def stop_on_sigterm() -> threading.Event:
     return stop
 
 
-def print_report(report: RunReport, config: Config) -> None:
+def print_report(report: RunReport, config: Config, *, stopped: bool = False) -> None:
+    """The run's report; ``stopped``: an error ended it, and the stages it never reached
+    (no issue built, no message tried) are left out rather than shown as zeros."""
     echo = click.echo
     echo(f"{config.newsletter.name} — issue of {report.issue_date}")
     disabled = f", {len(report.feeds_disabled)} disabled" if report.feeds_disabled else ""
@@ -157,10 +159,13 @@ def print_report(report: RunReport, config: Config) -> None:
              f"{a['refused']} refused by robots.txt, {a['failed']} failed")
         if a.get("error"):
             echo(f"  ERROR {a['error']} (hint: {a['hint']})")
-    echo(f"items:   {report.items_chosen} chosen + {report.in_brief} in brief · reading time "
-         f"{report.reading_minutes} min · HTML {report.html_bytes // 1024} KB")
-    verb = "written" if config.delivery.sender == "outbox" else "sent"
-    echo(f"messages: {report.messages_sent} {verb}, {report.messages_failed} failed, "
-         f"{report.messages_skipped} already done")
+    if not stopped or report.html_bytes:
+        echo(f"items:   {report.items_chosen} chosen + {report.in_brief} in brief · reading "
+             f"time {report.reading_minutes} min · HTML {report.html_bytes // 1024} KB")
+    tried = report.messages_sent + report.messages_failed + report.messages_skipped
+    if not stopped or tried:
+        verb = "written" if config.delivery.sender == "outbox" else "sent"
+        echo(f"messages: {report.messages_sent} {verb}, {report.messages_failed} failed, "
+             f"{report.messages_skipped} already done")
     for note in report.notes:
         echo(f"note: {note}")

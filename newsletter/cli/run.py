@@ -122,4 +122,4 @@ def _print_run(report: RunReport, config: Config, as_json: bool,
     if error is not None:  # stderr says it once, with its hint
         report = dataclasses.replace(
             report, notes=[n for n in report.notes if n != f"error: {error.message}"])
-    print_report(report, config)
+    print_report(report, config, stopped=error is not None)
