@@ -228,3 +228,40 @@ def test_the_json_export_is_typed_and_the_csv_still_round_trips(tmp_path: Path) 
     kept = ("email", "name", "language", "sections", "timezone", "status", "consent_at",
             "consent_ip", "consent_user_agent", "consent_text_version")
     assert [{k: r[k] for k in kept} for r in back] == [{k: r[k] for k in kept} for r in rows]
+
+
+def test_the_json_export_imports_back_unchanged_and_names_bad_items(tmp_path: Path) -> None:
+    """Our own export, either format, moves a list: the JSON one too, its bad entries named
+    by their place in the list."""
+    path = new_store(write_config(tmp_path))
+    store = Store.open(load_config(path).database_url)
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    store.add_subscriber("a@example.org", name="Ali", language="ar",
+                         sections="Politique,Économie", timezone="Africa/Casablanca",
+                         consent_source="form", consent_at=now, now=now, consent_ip="192.0.2.1",
+                         consent_user_agent="Mozilla/5.0", consent_text_version="v3")
+    store.add_subscriber("b@example.org", now=now)
+    store.close()
+    rows = json.loads(invoke("subscribers", "export", "--format", "json", "--config",
+                             str(path)).output)
+    again = tmp_path / "again"
+    again.mkdir()
+    path2 = new_store(write_config(again))
+    (again / "list.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    imported = invoke("subscribers", "import", str(again / "list.json"), "--config", str(path2))
+    assert imported.exit_code == 0 and "added 2," in imported.output, imported.output
+    back = json.loads(invoke("subscribers", "export", "--format", "json", "--config",
+                             str(path2)).output)
+    kept = ("email", "name", "language", "sections", "timezone", "status", "consent_at",
+            "consent_ip", "consent_user_agent", "consent_text_version")
+    assert [{k: r[k] for k in kept} for r in back] == [{k: r[k] for k in kept} for r in rows]
+
+    bad = [{**rows[0], "email": "c@example.org"}, {**rows[1], "email": "not an address"}]
+    (again / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    some = invoke("subscribers", "import", str(again / "bad.json"), "--config", str(path2))
+    assert some.exit_code == 1 and "added 1," in some.output, some.output
+    assert f"{again / 'bad.json'}: item 2: " in some.output, some.output
+    (again / "broken.json").write_text('[{"email": "d@example.org"', encoding="utf-8")
+    broken = invoke("subscribers", "import", str(again / "broken.json"), "--config", str(path2))
+    assert broken.exit_code != 0 and "not valid JSON (line 1" in broken.output, broken.output
+    assert "Traceback" not in broken.output

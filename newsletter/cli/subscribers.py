@@ -37,7 +37,7 @@ def subscribers() -> None:
                    "Repeatable.")
 def subscribers_import(config: Config, file: Path, dry_run: bool, maps: tuple[str, ...]) -> None:
     """Import a CSV file: ours, or a Mailchimp, Substack, Buttondown, listmonk, Ghost or
-    Brevo export (format: subscribers/README.md)."""
+    Brevo export (format: subscribers/README.md); or our JSON export."""
     from .. import pipeline
     from ..errors import SubscriberError
     from ..people.lists import import_csv, parse_maps
@@ -62,12 +62,15 @@ def subscribers_import(config: Config, file: Path, dry_run: bool, maps: tuple[st
         click.echo(f"  {email}: {status} (left before the import: will not be sent to)")
     for email, reason in report.refused:
         click.echo(f"  refused {email}: {reason}")
+    def where(n: int) -> str:  # file:line of a CSV, "file: item n" of a JSON export
+        return f"{file}:{n}" if report.unit == "line" else f"{file}: item {n}"
+
     for line, reason in report.skipped:
-        click.echo(f"  {file}:{line}: skipped: {reason}")
+        click.echo(f"  {where(line)}: skipped: {reason}")
     for line, reason in report.errors:
-        click.echo(f"  {file}:{line}: {reason}", err=True)
+        click.echo(f"  {where(line)}: {reason}", err=True)
     for line, note in report.warnings:
-        click.echo(f"  {file}:{line}: warning: {note}", err=True)
+        click.echo(f"  {where(line)}: warning: {note}", err=True)
     sys.exit(1 if report.errors else 0)
 
 

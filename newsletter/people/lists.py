@@ -68,6 +68,7 @@ class ImportReport:
     shape: str = "newsletter"  # whose export the file is (Mailchimp, Ghost, …)
     ignored: list[str] = field(default_factory=list)  # columns read by nobody
     left: list[tuple[str, str]] = field(default_factory=list)  # (email, status): added, not active
+    unit: str = "line"  # what the numbers above count: CSV lines, or "item"s of a JSON export
 
 
 @dataclass
@@ -387,15 +388,44 @@ def import_csv(store: Store, path: Path, *, now: datetime, dry_run: bool = False
     except OSError as exc:
         raise SubscriberError(f"cannot read {path}: {exc.strerror or exc}") from exc
     # Bytes that are not UTF-8 fail their own row (surrogates), not the whole file.
-    reading = read_list(raw.decode("utf-8", errors="surrogateescape"), maps)
+    text = raw.decode("utf-8", errors="surrogateescape")
+    as_csv = _json_export_as_csv(text, path)
+    reading = read_list(as_csv if as_csv is not None else text, maps)
     rows = reading.rows
     report = ImportReport(errors=reading.errors, warnings=reading.warnings,
                           skipped=reading.skipped, shape=reading.shape, ignored=reading.ignored)
+    if as_csv is not None:  # CSV line n is the export's item n - 1 (line 1: the header)
+        report.unit = "item"
+        for found in (report.errors, report.warnings, report.skipped):
+            found[:] = [(line - 1, why) for line, why in found]
     for start in range(0, len(rows), IMPORT_CHUNK):
         _import_chunk(store, rows[start : start + IMPORT_CHUNK], report, now=now,
                       dry_run=dry_run, secret=secret)
     report.errors.sort()
     return report
+
+
+def _json_export_as_csv(text: str, path: Path) -> str | None:
+    """Our JSON export (`subscribers export --format json`: a list of objects) as the CSV
+    export would have written it, for the one reader of lists; None when ``text`` is not
+    JSON (a CSV file never starts with "[")."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if not body.startswith("["):
+        return None
+    try:
+        items = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise SubscriberError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): "
+                              f"{exc.msg}") from exc
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise SubscriberError(f"{path}: a JSON list of subscribers is a list of objects, as "
+                              "`subscribers export --format json` writes it")
+    columns = list(dict.fromkeys(str(k) for item in items for k in item))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(item.get(c)) for c in columns] for item in items)
+    return out.getvalue()
 
 
 def _import_chunk(store: Store, rows: list[SubscriberRow], report: ImportReport, *,
