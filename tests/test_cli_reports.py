@@ -185,16 +185,42 @@ def test_the_readme_says_which_refusals_exit_1_and_which_2() -> None:
 # -- 4. the JSON export is typed like `subscribers list --json` ----------------------------
 
 
-def test_the_json_export_is_typed_and_the_csv_still_round_trips(tmp_path: Path) -> None:
+KEPT = ("email", "name", "language", "sections", "timezone", "status", "consent_at",
+        "consent_ip", "consent_user_agent", "consent_text_version")  # what an import carries
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def two_subscribers(tmp_path: Path) -> Path:
+    """A store with one subscriber with every field set and one with none; its config."""
     path = new_store(write_config(tmp_path))
     store = Store.open(load_config(path).database_url)
-    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     store.add_subscriber("a@example.org", name="Ali", language="ar",
                          sections="Politique,Économie", timezone="Africa/Casablanca",
-                         consent_source="form", consent_at=now, now=now, consent_ip="192.0.2.1",
+                         consent_source="form", consent_at=NOW, now=NOW, consent_ip="192.0.2.1",
                          consent_user_agent="Mozilla/5.0", consent_text_version="v3")
-    store.add_subscriber("b@example.org", now=now)
+    store.add_subscriber("b@example.org", now=NOW)
     store.close()
+    return path
+
+
+def import_elsewhere(folder: Path, name: str, text: str) -> tuple[Path, Any]:
+    """``text`` as file ``name`` imported into a new store in ``folder``: its config, result."""
+    folder.mkdir()
+    path = new_store(write_config(folder))
+    (folder / name).write_text(text, encoding="utf-8")
+    return path, invoke("subscribers", "import", str(folder / name), "--config", str(path))
+
+
+def carried(path: Path) -> list[dict[str, Any]]:
+    """The store's subscribers as the JSON export gives them, the imported fields only."""
+    rows = json.loads(invoke("subscribers", "export", "--format", "json", "--config",
+                             str(path)).output)
+    return [{k: r[k] for k in KEPT} for r in rows]
+
+
+def test_the_json_export_is_typed_and_the_csv_still_round_trips(tmp_path: Path) -> None:
+    path = two_subscribers(tmp_path)
+    now = NOW
     exported = invoke("subscribers", "export", "--format", "json", "--config", str(path))
     assert exported.exit_code == 0, exported.output
     rows: list[dict[str, Any]] = json.loads(exported.output)
@@ -217,44 +243,21 @@ def test_the_json_export_is_typed_and_the_csv_still_round_trips(tmp_path: Path) 
     cells = list(csv.DictReader(io.StringIO(out)))
     assert cells[0]["sections"] == "Politique,Économie" and cells[0]["id"] == str(a["id"])
     assert cells[1]["language"] == "" and cells[1]["consent_at"] == ""
-    again = tmp_path / "again"
-    again.mkdir()
-    path2 = new_store(write_config(again))
-    (again / "list.csv").write_text(out, encoding="utf-8")
-    imported = invoke("subscribers", "import", str(again / "list.csv"), "--config", str(path2))
+    path2, imported = import_elsewhere(tmp_path / "again", "list.csv", out)
     assert imported.exit_code == 0 and "added 2," in imported.output, imported.output
-    back = json.loads(invoke("subscribers", "export", "--format", "json", "--config",
-                             str(path2)).output)
-    kept = ("email", "name", "language", "sections", "timezone", "status", "consent_at",
-            "consent_ip", "consent_user_agent", "consent_text_version")
-    assert [{k: r[k] for k in kept} for r in back] == [{k: r[k] for k in kept} for r in rows]
+    assert carried(path2) == [{k: r[k] for k in KEPT} for r in rows]
 
 
 def test_the_json_export_imports_back_unchanged_and_names_bad_items(tmp_path: Path) -> None:
     """Our own export, either format, moves a list: the JSON one too, its bad entries named
     by their place in the list."""
-    path = new_store(write_config(tmp_path))
-    store = Store.open(load_config(path).database_url)
-    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-    store.add_subscriber("a@example.org", name="Ali", language="ar",
-                         sections="Politique,Économie", timezone="Africa/Casablanca",
-                         consent_source="form", consent_at=now, now=now, consent_ip="192.0.2.1",
-                         consent_user_agent="Mozilla/5.0", consent_text_version="v3")
-    store.add_subscriber("b@example.org", now=now)
-    store.close()
+    path = two_subscribers(tmp_path)
     rows = json.loads(invoke("subscribers", "export", "--format", "json", "--config",
                              str(path)).output)
     again = tmp_path / "again"
-    again.mkdir()
-    path2 = new_store(write_config(again))
-    (again / "list.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    imported = invoke("subscribers", "import", str(again / "list.json"), "--config", str(path2))
+    path2, imported = import_elsewhere(again, "list.json", json.dumps(rows, ensure_ascii=False))
     assert imported.exit_code == 0 and "added 2," in imported.output, imported.output
-    back = json.loads(invoke("subscribers", "export", "--format", "json", "--config",
-                             str(path2)).output)
-    kept = ("email", "name", "language", "sections", "timezone", "status", "consent_at",
-            "consent_ip", "consent_user_agent", "consent_text_version")
-    assert [{k: r[k] for k in kept} for r in back] == [{k: r[k] for k in kept} for r in rows]
+    assert carried(path2) == [{k: r[k] for k in KEPT} for r in rows]
 
     bad = [{**rows[0], "email": "c@example.org"}, {**rows[1], "email": "not an address"}]
     (again / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
