@@ -32,3 +32,21 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def served_on_loopback(app: Any, *, threads: int = 2) -> Iterator[str]:
+    """``app`` (a WSGI app) under waitress on 127.0.0.1, a free port, for a browser to load;
+    yields its base URL and stops the server on exit."""
+    import threading
+
+    from waitress.server import create_server  # type: ignore[import-untyped]
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)

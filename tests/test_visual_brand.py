@@ -58,6 +58,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def logo_png(browser: Any) -> bytes:
+    return draw_logo(browser)
+
+
+def draw_logo(browser: Any) -> bytes:
+    """LOGO_SVG drawn into a PNG twice the displayed size (the logo's https image)."""
     page = browser.new_page(viewport={"width": 440, "height": 96})
     page.set_content(f"<body style='margin:0'>{LOGO_SVG}</body>")
     png: bytes = page.locator("svg").screenshot(omit_background=True)

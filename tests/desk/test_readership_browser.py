@@ -6,11 +6,9 @@ phone). With NEWSLETTER_SCREENSHOTS=1 the screenshot also goes to docs/editor-re
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,7 +17,7 @@ from newsletter.desk.accounts import add_editor
 from newsletter.models import ClickCount, DeliveryStatus
 from newsletter.store import Store
 from newsletter.web import create_app
-from tests.browser import chromium, skip_without_chromium
+from tests.browser import chromium, served_on_loopback, skip_without_chromium
 from tests.compose.test_checks import briefing, item
 from tests.conftest import make_config
 
@@ -65,16 +63,10 @@ def desk(tmp_path: Path) -> Iterator[str]:
                       for c in (ClickCount(DAY, "en", f"s{n}", sent, "reader", readers),
                                 ClickCount(DAY, "en", f"s{n}", sent, "robot", robots))])
     add_editor(store, "amina", PASSWORD, "amina@example.org", NOW)
-    from waitress import create_server
-
-    server: Any = create_server(create_app(config, store), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        with served_on_loopback(create_app(config, store)) as base:
+            yield base
     finally:
-        server.close()
-        thread.join(timeout=10)
         store.close()
 
 

@@ -3,7 +3,6 @@ Arabic editions read right to left (computed direction), live and in the static 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from newsletter.store import Store
 from newsletter.web import create_app
 from newsletter.web.archive import write_archive
-from tests.browser import chromium, skip_without_chromium
+from tests.browser import chromium, served_on_loopback, skip_without_chromium
 from tests.web.test_public_site import public_site
 
 skip_without_chromium()
@@ -26,18 +25,10 @@ PAGES = ["/", "/?lang=ar", "/archive/", "/archive/?lang=ar", "/issues/2026-11-29
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Store, Any]]:
     """The public site of tests/web/test_public_site.py under waitress on 127.0.0.1."""
-    from waitress.server import create_server  # type: ignore[import-untyped]
-
     client, store, config = public_site(tmp_path)
-    server = create_server(create_app(config, store), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", store, config
-    finally:
-        server.close()
-        thread.join(timeout=10)
-        del client
+    with served_on_loopback(create_app(config, store)) as base:
+        yield base, store, config
+    del client
 
 
 def overflow(page: Any) -> int:
@@ -104,8 +95,6 @@ def test_screenshots_of_the_demo_site(demo_run: tuple[Path, Any], tmp_path: Path
     import os
     import shutil
 
-    from waitress.server import create_server
-
     from newsletter.config import load_config
     from tests.conftest import run_cli
 
@@ -119,13 +108,9 @@ def test_screenshots_of_the_demo_site(demo_run: tuple[Path, Any], tmp_path: Path
     store = Store.open(config.database_url)
     days = [row["issue_date"] for row in store.list_issues() if row["status"] == "sent"]
     assert len(set(days)) == 2
-    server = create_server(create_app(config, store), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     folders = [tmp_path] + ([DOCS] if os.environ.get("NEWSLETTER_SCREENSHOTS") else [])
     try:
-        with chromium() as browser:
+        with served_on_loopback(create_app(config, store)) as base, chromium() as browser:
             for name, (path, width, whole) in SHOTS.items():
                 page = browser.new_page(viewport={"width": width, "height": 844 if width < 600
                                                   else 900}, locale="en-US")
@@ -136,7 +121,5 @@ def test_screenshots_of_the_demo_site(demo_run: tuple[Path, Any], tmp_path: Path
                 for folder in folders:
                     (folder / name).write_bytes(picture)
     finally:
-        server.close()
-        thread.join(timeout=10)
         store.close()
     assert all((tmp_path / name).stat().st_size > 10_000 for name in SHOTS)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from newsletter.store import Store
 from newsletter.web import create_app
 from newsletter.web.app import PAGE_POLICY, page_policy
 from newsletter.web.archive import write_archive
-from tests.browser import chromium, skip_without_chromium
+from tests.browser import chromium, served_on_loopback, skip_without_chromium
 from tests.conftest import SECRET, make_config, run_cli
 from tests.web.test_public_site import public_site
 
@@ -158,26 +157,14 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def logo_png(browser: Any) -> bytes:
     """The wordmark of tests/test_visual_brand.py, drawn into a PNG twice the displayed size."""
-    from tests.test_visual_brand import LOGO_SVG
+    from tests.test_visual_brand import draw_logo
 
-    page = browser.new_page(viewport={"width": 440, "height": 96})
-    page.set_content(f"<body style='margin:0'>{LOGO_SVG}</body>")
-    png: bytes = page.locator("svg").screenshot(omit_background=True)
-    page.close()
-    return png
+    return draw_logo(browser)
 
 
 def serve(config: Any, store: Store) -> Iterator[str]:
-    from waitress.server import create_server  # type: ignore[import-untyped]
-
-    server = create_server(create_app(config, store), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=10)
+    with served_on_loopback(create_app(config, store)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
